@@ -1,0 +1,108 @@
+import * as tf from '@tensorflow/tfjs';
+import { resolveConstraint, type ConstraintSpec } from '../runtime/constraints.js';
+import { fail } from '../runtime/errors.js';
+import type { DeterministicMessage, ParamMessage, SampleMessage } from '../runtime/messages.js';
+import type { ParamInit } from '../runtime/param-store.js';
+import { apply } from '../runtime/stack.js';
+import type { Distribution } from './distributions/distribution.js';
+import { unit } from './distributions/index.js';
+
+function checkName(name: unknown, primitive: string): string {
+  if (typeof name !== 'string' || name.length === 0) {
+    fail('invalid-argument', `${primitive}: the site name must be a non-empty string, got ${String(name)}`);
+  }
+  return name;
+}
+
+function checkDistribution(fn: unknown, name: string, primitive: string): Distribution {
+  if (typeof fn !== 'object' || fn === null || typeof (fn as Distribution).logProb !== 'function') {
+    fail('invalid-argument', `${primitive} '${name}': expected a distribution such as dist.normal(0, 1)`, name);
+  }
+  return fn as Distribution;
+}
+
+function sampleMessage(name: string, fn: Distribution, value: tf.Tensor | undefined, kind: SampleMessage['kind']): SampleMessage {
+  return {
+    type: 'sample',
+    name,
+    fn,
+    value,
+    observed: value !== undefined,
+    plates: [],
+    scale: 1,
+    mask: undefined,
+    reparameterized: false,
+    kind,
+    stop: false,
+  };
+}
+
+/**
+ * A random choice. Outside any handler it just draws from `fn`; under handlers it may be recorded,
+ * replayed, conditioned or vectorised.
+ *
+ * @example
+ * const z = sample('z', dist.normal(0, 1));
+ */
+export function sample(name: string, fn: Distribution): tf.Tensor {
+  checkName(name, 'sample');
+  return apply(sampleMessage(name, checkDistribution(fn, name, 'sample'), undefined, 'latent')).value!;
+}
+
+/**
+ * An observation: `value` is data drawn from `fn`; it contributes log fn(value) to the model's density.
+ *
+ * @example
+ * observe('x', dist.normal(mu, 1), data);
+ */
+export function observe(name: string, fn: Distribution, value: tf.Tensor | number): tf.Tensor {
+  checkName(name, 'observe');
+  const tensor = typeof value === 'number' ? tf.scalar(value) : value;
+  if (!(tensor instanceof tf.Tensor)) {
+    fail('invalid-argument', `observe '${name}': the observed value must be a tensor or a number`, name);
+  }
+  return apply(sampleMessage(name, checkDistribution(fn, name, 'observe'), tensor, 'observed')).value!;
+}
+
+/**
+ * Add `logWeight` (a tensor of per-item log weights, or a number) to the program's log density.
+ *
+ * @example
+ * factor('penalty', tf.neg(tf.square(theta)));
+ */
+export function factor(name: string, logWeight: tf.Tensor | number): void {
+  checkName(name, 'factor');
+  const weight = typeof logWeight === 'number' ? tf.scalar(logWeight) : logWeight;
+  const fn = unit(weight);
+  apply(sampleMessage(name, fn, tf.zeros(fn.batchShape as number[]), 'factor'));
+}
+
+/**
+ * Record a value computed from other sites so it appears in traces (and in `predictive` output).
+ *
+ * @example
+ * deterministic('mean', tf.add(a, tf.mul(b, x)));
+ */
+export function deterministic(name: string, value: tf.Tensor): tf.Tensor {
+  checkName(name, 'deterministic');
+  const msg: DeterministicMessage = { type: 'deterministic', name, value, plates: [], stop: false };
+  return apply(msg).value;
+}
+
+export interface ParamOptions {
+  /** The set the param lives in: a constraint object or one of 'real', 'positive', 'unitInterval', 'simplex', 'lowerCholesky'. */
+  readonly constraint?: ConstraintSpec;
+}
+
+/**
+ * A learnable parameter, created from `init` on first use and read from the param store afterwards.
+ *
+ * @example
+ * const sigma = param('sigma', 1, { constraint: 'positive' });
+ */
+export function param(name: string, init?: ParamInit, options: ParamOptions = {}): tf.Tensor {
+  checkName(name, 'param');
+  const constraint = resolveConstraint(options.constraint, `param '${name}'`);
+  const msg: ParamMessage = { type: 'param', name, init, constraint, value: undefined, role: undefined, stop: false };
+  return apply(msg).value!;
+}

@@ -1,0 +1,33 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { Stream } from '../runtime/rng.js';
+import type { Problem } from './program.js';
+
+/** Which parameter group a surrogate is for: model (theta), guide (phi), or both at once. */
+export type Role = 'model' | 'guide' | 'both';
+
+/** What an estimator produces for one draw of its randomness. */
+export interface Surrogate {
+  /** A scalar to minimise: its gradient w.r.t. the role's params is minus the gradient estimate. */
+  readonly loss: tf.Scalar;
+  /**
+   * The estimate itself, over the full data (minibatch sums scaled by N / B): the ELBO, the IWAE
+   * bound, or an unbiased estimate of log p(x) for the debiased estimators.
+   */
+  readonly objective: tf.Scalar;
+  /** Model evaluations per datapoint (particles drawn). */
+  readonly cost: number;
+  /** Estimator-specific numbers (level drawn, ESS, ...). */
+  readonly stats: Readonly<Record<string, number>>;
+}
+
+/**
+ * A gradient estimator: maps a problem and a random stream to a surrogate loss. Estimators are
+ * values built by factories (`elbo()`, `iwae({ k: 5 })`, ...); some keep small plain-data state
+ * across steps (score-function baselines).
+ */
+export interface Estimator {
+  readonly name: string;
+  /** True when one surrogate serves both groups (one gradient pass); false e.g. for DReG. */
+  readonly sharedLoss: boolean;
+  surrogate<A extends unknown[]>(problem: Problem<A>, stream: Stream, role: Role): Surrogate;
+}

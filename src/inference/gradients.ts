@@ -1,0 +1,113 @@
+import * as tf from '@tensorflow/tfjs';
+import { getParamStore } from '../runtime/param-store.js';
+import { currentRandom, Stream } from '../runtime/rng.js';
+import type { Estimator, Role, Surrogate } from './estimator.js';
+import { prepare } from './log-weights.js';
+import type { Problem, Program } from './program.js';
+
+export interface GradientOptions {
+  /** One estimator for both parameter groups. */
+  readonly estimator?: Estimator;
+  /** The estimator whose gradient updates the model's params (theta). */
+  readonly model?: Estimator;
+  /** The estimator whose gradient updates the guide's params (phi); default: the model's. */
+  readonly guide?: Estimator;
+  /** Seed for this estimate; default: a fork of the current random scope. */
+  readonly seed?: number | string | Stream;
+  /** false: loop over particles instead of vectorising (same numbers). Default true. */
+  readonly vectorize?: boolean;
+}
+
+export interface GradientResult {
+  /** d loss / d param (unconstrained space), by param name; the caller disposes them. */
+  readonly grads: Record<string, tf.Tensor>;
+  /** The surrogate loss of the model-side estimator (minus its objective's gradient target). */
+  readonly loss: number;
+  /** The model-side estimator's estimate (full-data scale): ELBO, IWAE bound, or log p(x) estimate. */
+  readonly logMarginal: number;
+  /** Model evaluations per datapoint, summed over the estimators used. */
+  readonly cost: number;
+  readonly stats: Readonly<Record<string, number>>;
+}
+
+interface Pass {
+  readonly grads: Record<string, tf.Tensor>;
+  readonly loss: number;
+  readonly objective: number;
+  readonly cost: number;
+  readonly stats: Readonly<Record<string, number>>;
+}
+
+/** Resolve the estimators for theta and phi from the options (elbo-free: an estimator is required). */
+export function estimatorsOf(options: GradientOptions): { model: Estimator; guide: Estimator } {
+  const model = options.model ?? options.estimator ?? options.guide;
+  const guide = options.guide ?? options.estimator ?? options.model;
+  if (!model || !guide) {
+    throw new TypeError('gradients/svi: give `estimator`, or `model` and/or `guide` estimators, e.g. { estimator: elbo() }');
+  }
+  return { model, guide };
+}
+
+function streamOf(seed: GradientOptions['seed']): Stream {
+  if (seed instanceof Stream) return seed;
+  return seed === undefined ? currentRandom().shared.fork() : Stream.fromSeed(seed);
+}
+
+function onePass<A extends unknown[]>(estimator: Estimator, problem: Problem<A>, stream: Stream, role: Role, names: readonly string[]): Pass {
+  const store = getParamStore();
+  const variables = names.map((n) => store.variable(n));
+  const paramOf = new Map(variables.map((v, i) => [v.name, names[i]!] as const));
+  let surrogate: Surrogate | undefined;
+  let objective = NaN;
+  const { value, grads } = tf.variableGrads(() => {
+    surrogate = estimator.surrogate(problem, stream, role);
+    objective = surrogate.objective.dataSync()[0]!;
+    return surrogate.loss;
+  }, variables);
+  const loss = value.dataSync()[0]!;
+  value.dispose();
+  const byParam: Record<string, tf.Tensor> = {};
+  for (const [varName, g] of Object.entries(grads)) byParam[paramOf.get(varName) ?? varName] = g;
+  return { grads: byParam, loss, objective, cost: surrogate!.cost, stats: surrogate!.stats };
+}
+
+/**
+ * Gradient estimates for every param: theta from the model estimator, phi from the guide estimator.
+ * With one estimator whose surrogate serves both groups, a single pass computes both.
+ *
+ * @example
+ * const { grads, logMarginal } = gradients(model, guide, [x], { model: iwae({ k: 5 }), guide: iwae({ k: 5, dreg: true }), seed: 1 });
+ */
+export function gradients<A extends unknown[]>(
+  model: Program<A>,
+  guide: Program<A>,
+  args: A,
+  options: GradientOptions,
+): GradientResult {
+  const estimators = estimatorsOf(options);
+  const stream = streamOf(options.seed);
+  const problem: Problem<A> = { model, guide, args, vectorize: options.vectorize ?? true };
+  prepare(problem, stream); // creates params, tagged model or guide
+  const store = getParamStore();
+  const theta = store.names('model');
+  const phi = store.names('guide');
+  if (estimators.model === estimators.guide && estimators.model.sharedLoss) {
+    const pass = onePass(estimators.model, problem, stream.split(10), 'both', [...theta, ...phi]);
+    return { grads: pass.grads, loss: pass.loss, logMarginal: pass.objective, cost: pass.cost, stats: pass.stats };
+  }
+  const m = theta.length > 0 ? onePass(estimators.model, problem, stream.split(10), 'model', theta) : undefined;
+  const g = phi.length > 0 ? onePass(estimators.guide, problem, stream.split(11), 'guide', phi) : undefined;
+  const main = m ?? g!;
+  const stats: Record<string, number> = { ...(g ? prefixed('guide.', g.stats) : {}), ...(m?.stats ?? {}) };
+  return {
+    grads: { ...(m?.grads ?? {}), ...(g?.grads ?? {}) },
+    loss: main.loss,
+    logMarginal: main.objective,
+    cost: (m?.cost ?? 0) + (g?.cost ?? 0),
+    stats,
+  };
+}
+
+function prefixed(prefix: string, stats: Readonly<Record<string, number>>): Record<string, number> {
+  return Object.fromEntries(Object.entries(stats).map(([k, v]) => [prefix + k, v]));
+}

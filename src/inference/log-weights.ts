@@ -1,0 +1,209 @@
+import * as tf from '@tensorflow/tfjs';
+import { stopGradient } from '../dsl/math/detach.js';
+import { fail } from '../runtime/errors.js';
+import { ParticlesMessenger, maxBatchRank, particleSource } from '../runtime/handlers/particles.js';
+import { ReplayMessenger } from '../runtime/handlers/replay.js';
+import { RoleMessenger } from '../runtime/handlers/role.js';
+import { TraceMessenger } from '../runtime/handlers/trace.js';
+import { withSeed } from '../runtime/handlers/seed.js';
+import type { Message, PlateFrame } from '../runtime/messages.js';
+import { withRandom, type Stream } from '../runtime/rng.js';
+import { Messenger } from '../runtime/stack.js';
+import type { SampleSite, Trace } from '../runtime/trace.js';
+import { argsSignature, type Problem } from './program.js';
+
+/** One run of guide then model: vectorised (all K particles) or one particle of a loop. */
+export interface ParticleRun {
+  readonly guide: Trace;
+  readonly model: Trace;
+}
+
+/** A per-site term for `Weighted.total`: a batch-shaped tensor, or undefined for the site's log-prob. */
+export type SiteTerm = (site: SampleSite, run: ParticleRun) => tf.Tensor | undefined;
+
+/**
+ * K particles of a model/guide pair and the per-particle, per-datapoint quantities the estimators
+ * need. The datapoint axis is the data plate: the outermost plate holding every latent and observed
+ * site. With a latent outside it (a global latent), the whole minibatch is one datapoint.
+ */
+export class Weighted {
+  constructor(
+    readonly runs: readonly ParticleRun[],
+    readonly k: number,
+    readonly vectorized: boolean,
+    /** The data plate, or undefined when some site lies outside every plate they share. */
+    readonly dataPlate: PlateFrame | undefined,
+  ) {}
+
+  /** N / B of the data plate's subsampling: per-datapoint terms exclude it, sums over data restore it. */
+  get dataScale(): number {
+    const p = this.dataPlate;
+    return p ? p.size / p.subsampleSize : 1;
+  }
+
+  /** Does any site lie in a subsampled plate? */
+  get subsampled(): boolean {
+    const run = this.runs[0]!;
+    return [...run.guide.sampleSites(), ...run.model.sampleSites()].some((s) =>
+      s.plates.some((p) => p.subsampleSize < p.size),
+    );
+  }
+
+  /** Sum of `term` (default: the log-prob) over one program's sites: [K, B], or [K] without a data plate. */
+  total(side: 'model' | 'guide', term: SiteTerm = () => undefined, filter: (s: SampleSite) => boolean = () => true): tf.Tensor {
+    const perRun = this.runs.map((run) => {
+      const sites = side === 'model' ? run.model.sampleSites() : run.guide.latentSites();
+      return sites
+        .filter(filter)
+        .reduce<tf.Tensor>((acc, site) => tf.add(acc, this.reduce(term(site, run) ?? site.logProb, site)), tf.scalar(0));
+    });
+    const shape = this.dataPlate ? [this.k, this.dataPlate.subsampleSize] : [this.k];
+    if (this.vectorized) return tf.broadcastTo(perRun[0]!, shape);
+    return tf.stack(perRun.map((t) => tf.broadcastTo(t, shape.slice(1))));
+  }
+
+  /** log w = log p(x, z) - log q(z | x): [K, B] or [K]. */
+  logWeights(): tf.Tensor {
+    return tf.sub(this.total('model'), this.total('guide'));
+  }
+
+  /** Guide sites without a reparameterised draw: they need score-function terms. */
+  scoreSites(): SampleSite[] {
+    return this.runs[0]!.guide.latentSites().filter((s) => !s.reparameterized);
+  }
+
+  /** Reduce a batch-shaped site tensor to [K, B] / [K] (vectorised) or [B] / [] (one loop particle). */
+  reduce(t: tf.Tensor, site: SampleSite): tf.Tensor {
+    const particleAxes = this.vectorized ? 1 : 0;
+    const data = this.dataPlate;
+    const dataAxis = data ? t.rank + data.dim : -1;
+    if (data && dataAxis < particleAxes) {
+      fail('shape-mismatch', `site '${site.name}': its log-prob has no dim for the data plate '${data.name}'`, site.name);
+    }
+    const axes: number[] = [];
+    for (let a = particleAxes; a < t.rank; a++) if (a !== dataAxis) axes.push(a);
+    const summed = axes.length > 0 ? tf.sum(t, axes) : t;
+    // Per-datapoint terms carry no subsample scale; estimators multiply their sum by dataScale.
+    return data && data.subsampleSize < data.size ? tf.div(summed, this.dataScale) : summed;
+  }
+}
+
+/** Sets every param read inside it to a gradient-free copy (for DReG's log q with detached phi). */
+class DetachParamsMessenger extends Messenger {
+  override postprocess(msg: Message): void {
+    if (msg.type === 'param' && msg.value) msg.value = stopGradient(msg.value);
+  }
+}
+
+function runTraced(fn: () => unknown, handlers: readonly Messenger[]): Trace {
+  const tracer = new TraceMessenger();
+  // Outermost first: the tracer sees every message after all other handlers processed it.
+  const run = [tracer, ...handlers].reduceRight<() => unknown>((inner, h) => () => h.run(inner), fn);
+  run();
+  return tracer.trace;
+}
+
+function dataPlateOf(runs: readonly ParticleRun[]): PlateFrame | undefined {
+  const { guide, model } = runs[0]!;
+  const sites = [...guide.latentSites(), ...model.sampleSites()];
+  if (sites.length === 0) return undefined;
+  // Plates are listed innermost first; the data plate is the outermost one every site shares.
+  const first = sites[0]!.plates;
+  for (let i = first.length - 1; i >= 0; i--) {
+    const candidate = first[i]!;
+    const everywhere = sites.every((s) =>
+      s.plates.some((p) => p.name === candidate.name && p.dim === candidate.dim && p.subsampleSize === candidate.subsampleSize),
+    );
+    if (everywhere) return candidate;
+  }
+  return undefined;
+}
+
+// Particle dims depend only on the programs and argument shapes: find them once per combination.
+const particleDims = new WeakMap<object, WeakMap<object, Map<string, number>>>();
+
+/**
+ * One unvectorised run of guide and model (in a forked random scope, so seeded results do not depend
+ * on the cache): creates params with their roles and finds the particle dim.
+ */
+export function prepare<A extends unknown[]>(problem: Problem<A>, stream: Stream): number {
+  const byGuide = particleDims.get(problem.model) ?? new WeakMap<object, Map<string, number>>();
+  particleDims.set(problem.model, byGuide);
+  const bySignature = byGuide.get(problem.guide) ?? new Map<string, number>();
+  byGuide.set(problem.guide, bySignature);
+  const signature = argsSignature(problem.args);
+  const known = bySignature.get(signature);
+  if (known !== undefined) return known;
+  const dim = tf.tidy(() =>
+    withSeed(stream.split(0x7fffffff), () => {
+      const guide = runTraced(() => problem.guide(...problem.args), [new RoleMessenger('guide')]);
+      const model = runTraced(() => problem.model(...problem.args), [new RoleMessenger('model'), new ReplayMessenger(guide)]);
+      return -(Math.max(maxBatchRank(guide), maxBatchRank(model)) + 1);
+    }),
+  );
+  bySignature.set(signature, dim);
+  return dim;
+}
+
+/**
+ * Draw K particles from the guide and score them under the model. Randomness comes from `stream`:
+ * particle k uses `stream.split(k)` in both the vectorised and the loop form, so they agree.
+ */
+export function drawWeighted<A extends unknown[]>(problem: Problem<A>, k: number, stream: Stream): Weighted {
+  const dim = prepare(problem, stream);
+  const guideBase = stream.split(1);
+  const modelBase = stream.split(2);
+  const { model, guide, args } = problem;
+  let runs: ParticleRun[];
+  if (problem.vectorize) {
+    const g = runTraced(() => guide(...args), [new RoleMessenger('guide'), new ParticlesMessenger(k, dim, guideBase)]);
+    const m = runTraced(() => model(...args), [
+      new RoleMessenger('model'),
+      new ParticlesMessenger(k, dim, modelBase),
+      new ReplayMessenger(g),
+    ]);
+    runs = [{ guide: g, model: m }];
+  } else {
+    runs = Array.from({ length: k }, (_, i) => {
+      const g = withRandom(particleSource(guideBase, i), () => runTraced(() => guide(...args), [new RoleMessenger('guide')]));
+      const m = withRandom(particleSource(modelBase, i), () =>
+        runTraced(() => model(...args), [new RoleMessenger('model'), new ReplayMessenger(g)]),
+      );
+      return { guide: g, model: m };
+    });
+  }
+  return new Weighted(runs, k, problem.vectorize, dataPlateOf(runs));
+}
+
+/**
+ * log q of the same particles with the guide's params detached (z still carries its gradient):
+ * DReG's surrogate differentiates only through the draws. Shape as `Weighted.total`.
+ */
+export function detachedGuideLogProb<A extends unknown[]>(problem: Problem<A>, weighted: Weighted, stream: Stream): tf.Tensor {
+  const { guide, args } = problem;
+  const runs = weighted.runs.map((run, i) => {
+    const handlers: Messenger[] = [new DetachParamsMessenger(), new ReplayMessenger(run.guide)];
+    if (weighted.vectorized) {
+      const dim = prepare(problem, stream);
+      handlers.unshift(new ParticlesMessenger(weighted.k, dim, stream.split(3)));
+    }
+    const g = withRandom(particleSource(stream.split(3), i), () => runTraced(() => guide(...args), handlers));
+    return { guide: g, model: run.model };
+  });
+  return new Weighted(runs, weighted.k, weighted.vectorized, weighted.dataPlate).total('guide');
+}
+
+/**
+ * Non-linear estimators (everything but the ELBO) need log w per datapoint; with a global latent the
+ * minibatch is one datapoint, and subsampling it would bias them.
+ */
+export function requirePerDatapoint(weighted: Weighted, estimator: string): void {
+  if (!weighted.dataPlate && weighted.subsampled) {
+    fail(
+      'unsupported-model',
+      `${estimator}: the model has a latent outside the subsampled data plate, so the minibatch is a single ` +
+        `datapoint and ${estimator} of a subsample is not an unbiased estimate for the full data (the estimator ` +
+        `is non-linear in log w). Use elbo, or do not subsample (plate without { subsample }).`,
+    );
+  }
+}

@@ -1,0 +1,143 @@
+import * as tf from '@tensorflow/tfjs';
+import { fail } from '../runtime/errors.js';
+
+/** A learning rate: fixed, or a function of the step number (0-based). */
+export type LearningRate = number | ((step: number) => number);
+
+/** Updates variables from gradients; owns its slot variables (moments) until `dispose`. */
+export interface Optimizer {
+  readonly name: string;
+  /** Apply one update. `grads` maps each variable's name to its gradient (same shape). */
+  apply(variables: readonly tf.Variable[], grads: ReadonlyMap<string, tf.Tensor>): void;
+  /** Steps taken so far. */
+  readonly iterations: number;
+  dispose(): void;
+}
+
+export const schedules = {
+  /** lr * rate^(step / steps). */
+  exponentialDecay: (lr: number, rate: number, steps: number) => (step: number) => lr * rate ** (step / steps),
+  /** Cosine from lr to lrMin over `steps`, then lrMin. */
+  cosine: (lr: number, steps: number, lrMin = 0) => (step: number) =>
+    lrMin + 0.5 * (lr - lrMin) * (1 + Math.cos(Math.PI * Math.min(step, steps) / steps)),
+  /** lr for `warmup` linear steps from 0, then constant. */
+  warmup: (lr: number, warmup: number) => (step: number) => lr * Math.min(1, (step + 1) / warmup),
+} as const;
+
+function rateAt(lr: LearningRate, step: number): number {
+  const value = typeof lr === 'number' ? lr : lr(step);
+  if (!Number.isFinite(value) || value < 0) fail('invalid-argument', `learning rate must be a finite number >= 0, got ${value}`, 'lr');
+  return value;
+}
+
+/** Slot variables per optimised variable, created lazily as zeros. */
+class Slots {
+  readonly #slots = new Map<string, tf.Variable>();
+  get(v: tf.Variable, slot: string): tf.Variable {
+    const key = `${v.name}/${slot}`;
+    let s = this.#slots.get(key);
+    if (!s) {
+      s = tf.variable(tf.zerosLike(v), false);
+      this.#slots.set(key, s);
+    }
+    return s;
+  }
+  dispose(): void {
+    for (const s of this.#slots.values()) s.dispose();
+    this.#slots.clear();
+  }
+}
+
+type Rule = (v: tf.Variable, g: tf.Tensor, lr: number, t: number, slots: Slots) => void;
+
+function optimizer(name: string, lr: LearningRate, rule: Rule): Optimizer {
+  const slots = new Slots();
+  let iterations = 0;
+  return {
+    name,
+    get iterations() {
+      return iterations;
+    },
+    apply(variables, grads) {
+      const rate = rateAt(lr, iterations);
+      iterations++;
+      tf.tidy(() => {
+        for (const v of variables) {
+          const g = grads.get(v.name);
+          if (g) rule(v, g, rate, iterations, slots);
+        }
+      });
+    },
+    dispose: () => slots.dispose(),
+  };
+}
+
+export interface AdamOptions {
+  readonly lr?: LearningRate;
+  readonly beta1?: number;
+  readonly beta2?: number;
+  readonly eps?: number;
+}
+
+function adamRule(o: AdamOptions, amsgrad: boolean): Rule {
+  const b1 = o.beta1 ?? 0.9;
+  const b2 = o.beta2 ?? 0.999;
+  const eps = o.eps ?? 1e-8;
+  return (v, g, lr, t, slots) => {
+    const m = slots.get(v, 'm');
+    const s = slots.get(v, 'v');
+    m.assign(tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1)));
+    s.assign(tf.add(tf.mul(s, b2), tf.mul(tf.square(g), 1 - b2)));
+    let second: tf.Tensor = s;
+    if (amsgrad) {
+      const vmax = slots.get(v, 'vmax');
+      vmax.assign(tf.maximum(vmax, s));
+      second = vmax;
+    }
+    const mHat = tf.div(m, 1 - b1 ** t);
+    const vHat = tf.div(second, 1 - b2 ** t);
+    v.assign(tf.sub(v, tf.mul(lr, tf.div(mHat, tf.add(tf.sqrt(vHat), eps)))));
+  };
+}
+
+/** Adam (Kingma & Ba); default lr 1e-3. */
+export const adam = (o: AdamOptions = {}): Optimizer => optimizer('adam', o.lr ?? 1e-3, adamRule(o, false));
+
+/** AMSGrad: Adam with a non-decreasing second-moment estimate (Reddi et al.). */
+export const amsgrad = (o: AdamOptions = {}): Optimizer => optimizer('amsgrad', o.lr ?? 1e-3, adamRule(o, true));
+
+export interface RmspropOptions {
+  readonly lr?: LearningRate;
+  readonly decay?: number;
+  readonly eps?: number;
+}
+
+/** RMSProp; default lr 1e-3, decay 0.9. */
+export const rmsprop = (o: RmspropOptions = {}): Optimizer => {
+  const decay = o.decay ?? 0.9;
+  const eps = o.eps ?? 1e-8;
+  return optimizer('rmsprop', o.lr ?? 1e-3, (v, g, lr, _t, slots) => {
+    const ms = slots.get(v, 'ms');
+    ms.assign(tf.add(tf.mul(ms, decay), tf.mul(tf.square(g), 1 - decay)));
+    v.assign(tf.sub(v, tf.mul(lr, tf.div(g, tf.add(tf.sqrt(ms), eps)))));
+  });
+};
+
+export interface SgdOptions {
+  readonly lr?: LearningRate;
+  readonly momentum?: number;
+}
+
+/** Stochastic gradient descent with optional (heavy-ball) momentum; default lr 1e-2. */
+export const sgd = (o: SgdOptions = {}): Optimizer => {
+  const momentum = o.momentum ?? 0;
+  return optimizer('sgd', o.lr ?? 1e-2, (v, g, lr, _t, slots) => {
+    if (momentum === 0) {
+      v.assign(tf.sub(v, tf.mul(lr, g)));
+      return;
+    }
+    const buf = slots.get(v, 'momentum');
+    buf.assign(tf.add(tf.mul(buf, momentum), g));
+    v.assign(tf.sub(v, tf.mul(lr, buf)));
+  });
+};

@@ -1,0 +1,23 @@
+import './default-action.js';
+
+export { RouletteError, type RouletteErrorCode } from './errors.js';
+export { ready, setBackend, defaultBackend, type BackendName } from './backend.js';
+export * as constraints from './constraints.js';
+export type { Constraint, ConstraintSpec, Transform } from './constraints.js';
+export { Stream, ChunkedRandomSource, setSeed, currentRandom, withRandom, type RandomSource } from './rng.js';
+export type { Message, SampleMessage, ParamMessage, PlateMessage, PlateFrame, ParamRole, SiteDistribution } from './messages.js';
+export { Messenger, apply, activeHandlers } from './stack.js';
+export { Trace, type Site, type SampleSite, type ParamSite, type PlateSite, type DeterministicSite } from './trace.js';
+export { trace, TraceMessenger, type TracedProgram } from './handlers/trace.js';
+export { replay } from './handlers/replay.js';
+export { condition } from './handlers/condition.js';
+export { substitute } from './handlers/substitute.js';
+export { block, type BlockSpec } from './handlers/block.js';
+export { scale } from './handlers/scale.js';
+export { mask } from './handlers/mask.js';
+export { seed, withSeed } from './handlers/seed.js';
+export { plate, type PlateOptions } from './handlers/plate.js';
+export { particles, particleSource, vectorizedSource, inferParticleDim, maxBatchRank, type ParticlesOptions } from './handlers/particles.js';
+export { withRole } from './handlers/role.js';
+export { ParamStore, getParamStore, setParamStore, clearParamStore, type ParamSnapshot, type ParamInit } from './param-store.js';
+export { saveParams, loadParams } from './param-io.js';

@@ -1,0 +1,3 @@
+import { ready } from '../src/runtime/backend.js';
+
+await ready();
