@@ -6,6 +6,7 @@ import { lgammaNumber } from '../src/dsl/math/special.js';
 import { ChunkedRandomSource, Stream, withRandom } from '../src/runtime/rng.js';
 
 const N = 20000;
+const CHI_N = 400000;
 
 const seeded = (seed: number | string): ChunkedRandomSource => ChunkedRandomSource.single(Stream.fromSeed(seed));
 
@@ -114,6 +115,40 @@ describe('sampling moments (20k draws, 4 standard errors)', () => {
   });
 });
 
+// Quantiles at probabilities QUANTILE_PROBS from scipy.stats (t, gamma, beta, laplace, expon, lognorm).ppf.
+const QUANTILE_PROBS = [0.02, 0.1, 0.3, 0.5, 0.7, 0.9, 0.98];
+const QUANTILES: ReadonlyArray<readonly [string, () => Distribution, number[], (x: tf.Tensor) => tf.Tensor]> = [
+  ['studentT(3, 0.5, 2)', () => dist.studentT(3, 0.5, 2), [-6.463817521, -2.775488707, -0.6687794549, 0.5, 1.668779455, 3.775488707, 7.463817521], (x) => x],
+  ['gamma(0.3, 1)', () => dist.gamma(0.3, 1), [1.514147145e-6, 0.0003237246218, 0.01272665777, 0.07313113587, 0.2565649133, 0.8848107734, 2.076564006], (x) => x],
+  ['gamma(2.5, 2)', () => dist.gamma(2.5, 2), [0.1879722337, 0.4025769967, 0.7499770332, 1.087865048, 1.516107496, 2.309089225, 3.34705565], (x) => x],
+  ['beta(0.5, 2)', () => dist.beta(0.5, 2), [0.0001777988521, 0.004457681888, 0.04111948288, 0.1206147584, 0.2613206256, 0.5318774335, 0.7782657745], (x) => x],
+  ['beta(0.3, 0.3)', () => dist.beta(0.3, 0.3), [1.548786206e-5, 0.003304618257, 0.1204152375, 0.5, 0.8795847625, 0.9966953817, 0.9999845121], (x) => x],
+  [
+    'dirichlet(0.3, 1, 4) component 0 ~ beta(0.3, 5)',
+    () => dist.dirichlet(tf.tensor1d([0.3, 1, 4])),
+    [3.25056818e-7, 6.949470607e-5, 0.002728381573, 0.01557567038, 0.05357205036, 0.1728151458, 0.3589002357],
+    (x) => tf.slice(x, [0, 0], [-1, 1]),
+  ],
+  ['laplace(1, 0.5)', () => dist.laplace(1, 0.5), [-0.6094379124, 0.1952810438, 0.7445871881, 1, 1.255412812, 1.804718956, 2.609437912], (x) => x],
+  ['exponential(2)', () => dist.exponential(2), [0.01010135366, 0.05268025783, 0.178337472, 0.3465735903, 0.6019864022, 1.151292546, 1.956011503], (x) => x],
+  ['lognormal(0.2, 0.5)', () => dist.lognormal(0.2, 0.5), [0.43741431, 0.6435369825, 0.9396946881, 1.221402758, 1.587563191, 2.318164672, 3.410553024], (x) => x],
+];
+
+describe('continuous samplers match the CDF at quantiles (50k draws, 4.5 standard errors each)', () => {
+  const n = 50000;
+  for (const [label, make, quantiles, pick] of QUANTILES) {
+    it(label, () => {
+      const d = make();
+      const draws = values(pick(d.expand([n, ...d.batchShape]).sample(seeded(label))));
+      QUANTILE_PROBS.forEach((p, i) => {
+        const below = draws.filter((x) => x <= quantiles[i]!).length / n;
+        const se = Math.sqrt((p * (1 - p)) / n);
+        expect(Math.abs(below - p), `${label}: P(X <= ${quantiles[i]}) = ${below}, expected ${p}`).toBeLessThanOrEqual(4.5 * se);
+      });
+    });
+  }
+});
+
 /** Pearson's chi-square of integer draws against a pmf, pooling cells with expected count < 5. */
 function chiSquare(draws: number[], logPmf: (k: number) => number, maxK: number): { stat: number; df: number } {
   const counts = new Map<number, number>();
@@ -153,7 +188,7 @@ describe('count samplers are exact (chi-square against the pmf)', () => {
   ];
   for (const [label, d, logPmf, maxK] of cases) {
     it(label, () => {
-      const draws = values(d.expand([N]).sample(seeded(label)));
+      const draws = values(d.expand([CHI_N]).sample(seeded(label)));
       expect(draws.every((k) => Number.isInteger(k) && k >= 0 && k <= maxK)).toBe(true);
       const { stat, df } = chiSquare(draws, logPmf, maxK);
       // Mean df, sd sqrt(2 df): 4 sd above the mean is far in the tail (p ~ 1e-4 for these df).

@@ -7,6 +7,7 @@ import { RoleMessenger } from '../runtime/handlers/role.js';
 import { TraceMessenger } from '../runtime/handlers/trace.js';
 import { withSeed } from '../runtime/handlers/seed.js';
 import type { Message, PlateFrame } from '../runtime/messages.js';
+import { getParamStore } from '../runtime/param-store.js';
 import { withRandom, type Stream } from '../runtime/rng.js';
 import { Messenger } from '../runtime/stack.js';
 import type { SampleSite, Trace } from '../runtime/trace.js';
@@ -119,30 +120,38 @@ function dataPlateOf(runs: readonly ParticleRun[]): PlateFrame | undefined {
   return undefined;
 }
 
+interface Prepared {
+  readonly dim: number;
+  readonly params: readonly string[];
+}
+
 // Particle dims depend only on the programs and argument shapes: find them once per combination.
-const particleDims = new WeakMap<object, WeakMap<object, Map<string, number>>>();
+const prepared = new WeakMap<object, WeakMap<object, Map<string, Prepared>>>();
 
 /**
  * One unvectorised run of guide and model (in a forked random scope, so seeded results do not depend
- * on the cache): creates params with their roles and finds the particle dim.
+ * on the cache): creates params with their roles and finds the particle dim. Repeated only when the
+ * argument shapes change or the params were cleared.
  */
 export function prepare<A extends unknown[]>(problem: Problem<A>, stream: Stream): number {
-  const byGuide = particleDims.get(problem.model) ?? new WeakMap<object, Map<string, number>>();
-  particleDims.set(problem.model, byGuide);
-  const bySignature = byGuide.get(problem.guide) ?? new Map<string, number>();
+  const byGuide = prepared.get(problem.model) ?? new WeakMap<object, Map<string, Prepared>>();
+  prepared.set(problem.model, byGuide);
+  const bySignature = byGuide.get(problem.guide) ?? new Map<string, Prepared>();
   byGuide.set(problem.guide, bySignature);
   const signature = argsSignature(problem.args);
   const known = bySignature.get(signature);
-  if (known !== undefined) return known;
-  const dim = tf.tidy(() =>
+  const store = getParamStore();
+  if (known && known.params.every((name) => store.has(name))) return known.dim;
+  const result = tf.tidy(() =>
     withSeed(stream.split(0x7fffffff), () => {
       const guide = runTraced(() => problem.guide(...problem.args), [new RoleMessenger('guide')]);
       const model = runTraced(() => problem.model(...problem.args), [new RoleMessenger('model'), new ReplayMessenger(guide)]);
-      return -(Math.max(maxBatchRank(guide), maxBatchRank(model)) + 1);
+      const params = [...guide.paramSites(), ...model.paramSites()].map((p) => p.name);
+      return { dim: -(Math.max(maxBatchRank(guide), maxBatchRank(model)) + 1), params };
     }),
   );
-  bySignature.set(signature, dim);
-  return dim;
+  bySignature.set(signature, result);
+  return result.dim;
 }
 
 /**

@@ -181,8 +181,18 @@ export const simplex: Constraint = {
   describe: () => 'the probability simplex (non-negative, summing to 1 over the last dim)',
 };
 
+// Triangular parts by a constant mask: tf.linalg.bandPart is built on unstack/stack, whose gradient
+// throws in tfjs when a piece gets no gradient.
+function lowerMask(n: number, strict: boolean): tf.Tensor {
+  return tf.tidy(() => {
+    const rows = tf.expandDims(tf.range(0, n), 1);
+    const cols = tf.expandDims(tf.range(0, n), 0);
+    return tf.cast(strict ? tf.greater(rows, cols) : tf.greaterEqual(rows, cols), 'float32');
+  });
+}
+
 function strictlyLower(x: tf.Tensor): tf.Tensor {
-  return tf.sub(tf.linalg.bandPart(x, -1, 0), tf.linalg.bandPart(x, 0, 0));
+  return tf.mul(x, lowerMask(x.shape[x.rank - 1]!, true));
 }
 
 function diagonal(x: tf.Tensor): tf.Tensor {
@@ -197,7 +207,7 @@ export const lowerCholesky: Constraint = {
   discrete: false,
   eventDim: 2,
   check: (v) => {
-    const upper = tf.sub(v, tf.linalg.bandPart(v, -1, 0));
+    const upper = tf.sub(v, tf.mul(v, lowerMask(v.shape[v.rank - 1]!, false)));
     const upperZero = tf.all(tf.all(tf.equal(upper, 0), -1), -1);
     const diagPositive = tf.all(tf.greater(diagonal(v), 0), -1);
     return tf.logicalAnd(upperZero, diagPositive);

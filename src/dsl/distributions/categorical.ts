@@ -28,6 +28,7 @@ export class Categorical extends DistributionBase {
     return this.logits.shape[this.logits.rank - 1]!;
   }
 
+  /** The normalised probabilities [..., n] (a new tensor, owned by the caller). */
   get probs(): tf.Tensor {
     return tf.exp(this.logits);
   }

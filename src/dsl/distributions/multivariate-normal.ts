@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { real, type Constraint } from '../../runtime/constraints.js';
 import { fail } from '../../runtime/errors.js';
 import type { RandomSource } from '../../runtime/rng.js';
-import { cholesky, diagMatrix, diagPart, matVec, solveLowerTriangular } from '../math/linalg.js';
+import { cholesky, diagMatrix, diagPart, lowerTriangle, matVec, solveLowerTriangular } from '../math/linalg.js';
 import { LOG_2PI } from '../math/special.js';
 import { requireRank, toParam, validateRelation } from './args.js';
 import { DistributionBase } from './base.js';
@@ -37,7 +37,7 @@ export class MultivariateNormal extends DistributionBase {
     super(batchShape, [dim]);
   }
 
-  /** The lower Cholesky factor of the covariance, [..., d, d]. */
+  /** The lower Cholesky factor of the covariance, [..., d, d] (built anew for a diagonal scale). */
   get scaleTril(): tf.Tensor {
     return this.scale.kind === 'tril' ? this.scale.tril : diagMatrix(this.scale.diag);
   }
@@ -68,7 +68,7 @@ export class MultivariateNormal extends DistributionBase {
   protected varianceValue(): tf.Tensor {
     if (this.scale.kind === 'diag') return tf.square(this.scale.diag);
     const l = this.scale.tril;
-    return tf.sum(tf.square(tf.linalg.bandPart(l, -1, 0)), l.rank - 1);
+    return tf.sum(tf.square(lowerTriangle(l)), l.rank - 1);
   }
 
   protected withBatchShape(batchShape: readonly number[]): MultivariateNormal {

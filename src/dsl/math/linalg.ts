@@ -9,6 +9,28 @@ import * as tf from '@tensorflow/tfjs';
  * tfjs's wasm backend mishandles negative axes in some kernels (cumsum), so axes here are positive.
  */
 
+/**
+ * The slices of `x` along `axis`, like tf.unstack. tf.unstack's gradient (stack of the pieces'
+ * gradients) throws when a piece receives no gradient; slices have a sound gradient.
+ */
+export function unstackDifferentiable(x: tf.Tensor, axis: number): tf.Tensor[] {
+  const n = x.shape[axis]!;
+  const size = x.shape.map((d, i) => (i === axis ? 1 : d));
+  return Array.from({ length: n }, (_, i) => {
+    const begin = x.shape.map((_d, j) => (j === axis ? i : 0));
+    return tf.squeeze(tf.slice(x, begin, size), [axis]);
+  });
+}
+
+/** The lower triangle of `m` ([..., d, d]), by a constant mask (tf.linalg.bandPart has the unstack gradient bug). */
+export function lowerTriangle(m: tf.Tensor): tf.Tensor {
+  const d = m.shape[m.rank - 1]!;
+  const mask = tf.tidy(() =>
+    tf.cast(tf.greaterEqual(tf.expandDims(tf.range(0, d), 1), tf.expandDims(tf.range(0, d), 0)), 'float32'),
+  );
+  return tf.mul(m, mask);
+}
+
 /** The diagonal of `m` ([..., d, d]) as a [..., d] tensor. */
 export function diagPart(m: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
@@ -43,7 +65,7 @@ export function matVec(l: tf.Tensor, x: tf.Tensor): tf.Tensor {
 export function solveLowerTriangular(l: tf.Tensor, b: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
     const d = l.shape[l.rank - 1]!;
-    const columns = tf.unstack(l, l.rank - 1); // columns[i][..., j] = L[..., j, i]
+    const columns = unstackDifferentiable(l, l.rank - 1); // columns[i][..., j] = L[..., j, i]
     const parts: tf.Tensor[] = [];
     // Column-oriented: once z_i is known, remove its contribution from every later row at once.
     let residual = b;
@@ -72,7 +94,7 @@ export function cholesky(a: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
     const d = a.shape[a.rank - 1]!;
     const columnAxis = a.rank - 1;
-    const aColumns = tf.unstack(a, columnAxis); // symmetric: column j = row j
+    const aColumns = unstackDifferentiable(a, columnAxis); // symmetric: column j = row j
     const lColumns: tf.Tensor[] = [];
     for (let j = 0; j < d; j++) {
       let v = aColumns[j]!;
