@@ -15,3 +15,24 @@ describe('backend', () => {
     expect(() => setBackend('gpu' as never)).toThrowError(/unknown backend 'gpu'/);
   });
 });
+
+describe('optional tfjs-node backend', () => {
+  it('reports a clear error when @tensorflow/tfjs-node is not installed, and the default still works', async () => {
+    const { ready } = await import('../src/runtime/backend.js');
+    let installed = true;
+    try {
+      await import(/* @vite-ignore */ ['@tensorflow', 'tfjs-node'].join('/'));
+    } catch {
+      installed = false;
+    }
+    setBackend('tensorflow');
+    if (installed) {
+      await expect(ready()).resolves.toBe('tensorflow');
+    } else {
+      await expect(ready()).rejects.toThrowError(/needs @tensorflow\/tfjs-node/);
+    }
+    setBackend((process.env['ROULETTE_BACKEND'] as 'wasm' | 'cpu' | undefined) ?? 'wasm');
+    await ready();
+    expect(tf.getBackend()).toBe(process.env['ROULETTE_BACKEND'] ?? 'wasm');
+  });
+});

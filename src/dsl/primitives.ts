@@ -32,6 +32,7 @@ function sampleMessage(name: string, fn: Distribution, value: tf.Tensor | undefi
     scale: 1,
     mask: undefined,
     reparameterized: false,
+    detach: false,
     kind,
     stop: false,
   };

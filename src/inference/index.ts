@@ -9,3 +9,10 @@ export { adam, amsgrad, rmsprop, sgd, schedules, type Optimizer, type LearningRa
 export { logLikelihood, type LogLikelihoodOptions, type LogLikelihoodResult } from './log-likelihood.js';
 export { drawWeighted, Weighted } from './log-weights.js';
 export { logMeanExp, normalisedWeights } from './logmeanexp.js';
+export { sumo, type SumoOptions } from './sumo.js';
+export { mlss, type MultilevelOptions } from './mlss.js';
+export { mlrr } from './mlrr.js';
+export { varianceObjective, unbiasedRWS } from './guide-objectives.js';
+export { geometricLaw, sumoLaw, type TruncationLaw } from './truncation.js';
+export type { DebiasedEstimator, DebiasedEstimate, DebiasedOptions } from './debiased.js';
+export { logCumSumExp, logAddExp } from './logmeanexp.js';

@@ -44,10 +44,10 @@ export function logLikelihood<A extends unknown[]>(
   const problem = { model, guide, args, vectorize: options.vectorize ?? true };
   let running: Float64Array | undefined;
   let dataScale = 1;
-  for (let start = 0, c = 0; start < k; start += chunk, c++) {
+  for (let start = 0; start < k; start += chunk) {
     const size = Math.min(chunk, k - start);
     const lse = tf.tidy(() => {
-      const weighted = drawWeighted(problem, size, stream.split(c));
+      const weighted = drawWeighted(problem, size, stream, start);
       dataScale = weighted.dataScale;
       return tf.logSumExp(weighted.logWeights(), 0).dataSync();
     });

@@ -89,6 +89,13 @@ export class Weighted {
   }
 }
 
+/** Makes latent draws inside it gradient-free (`sample`, not `rsample`): z is data to the gradient. */
+class DetachSamplesMessenger extends Messenger {
+  override process(msg: Message): void {
+    if (msg.type === 'sample' && !msg.observed) msg.detach = true;
+  }
+}
+
 /** Sets every param read inside it to a gradient-free copy (for DReG's log q with detached phi). */
 class DetachParamsMessenger extends Messenger {
   override postprocess(msg: Message): void {
@@ -120,13 +127,16 @@ function dataPlateOf(runs: readonly ParticleRun[]): PlateFrame | undefined {
   return undefined;
 }
 
-interface Prepared {
+export interface Prepared {
+  /** The particle dim. */
   readonly dim: number;
   readonly params: readonly string[];
+  /** Datapoints per run (the data plate's subsample size), or undefined without a data plate. */
+  readonly datapoints: number | undefined;
 }
 
 // Particle dims depend only on the programs and argument shapes: find them once per combination.
-const prepared = new WeakMap<object, WeakMap<object, Map<string, Prepared>>>();
+const cache = new WeakMap<object, WeakMap<object, Map<string, Prepared>>>();
 
 /**
  * One unvectorised run of guide and model (in a forked random scope, so seeded results do not depend
@@ -134,48 +144,63 @@ const prepared = new WeakMap<object, WeakMap<object, Map<string, Prepared>>>();
  * argument shapes change or the params were cleared.
  */
 export function prepare<A extends unknown[]>(problem: Problem<A>, stream: Stream): number {
-  const byGuide = prepared.get(problem.model) ?? new WeakMap<object, Map<string, Prepared>>();
-  prepared.set(problem.model, byGuide);
+  return prepared(problem, stream).dim;
+}
+
+/** `prepare` with everything it learnt about the programs. */
+export function prepared<A extends unknown[]>(problem: Problem<A>, stream: Stream): Prepared {
+  const byGuide = cache.get(problem.model) ?? new WeakMap<object, Map<string, Prepared>>();
+  cache.set(problem.model, byGuide);
   const bySignature = byGuide.get(problem.guide) ?? new Map<string, Prepared>();
   byGuide.set(problem.guide, bySignature);
   const signature = argsSignature(problem.args);
   const known = bySignature.get(signature);
   const store = getParamStore();
-  if (known && known.params.every((name) => store.has(name))) return known.dim;
+  if (known && known.params.every((name) => store.has(name))) return known;
   const result = tf.tidy(() =>
     withSeed(stream.split(0x7fffffff), () => {
       const guide = runTraced(() => problem.guide(...problem.args), [new RoleMessenger('guide')]);
       const model = runTraced(() => problem.model(...problem.args), [new RoleMessenger('model'), new ReplayMessenger(guide)]);
       const params = [...guide.paramSites(), ...model.paramSites()].map((p) => p.name);
-      return { dim: -(Math.max(maxBatchRank(guide), maxBatchRank(model)) + 1), params };
+      const dim = -(Math.max(maxBatchRank(guide), maxBatchRank(model)) + 1);
+      return { dim, params, datapoints: dataPlateOf([{ guide, model }])?.subsampleSize };
     }),
   );
   bySignature.set(signature, result);
-  return result.dim;
+  return result;
 }
 
 /**
  * Draw K particles from the guide and score them under the model. Randomness comes from `stream`:
- * particle k uses `stream.split(k)` in both the vectorised and the loop form, so they agree.
+ * particle i uses the same child stream in the vectorised and the loop form, so they agree; with
+ * `first`, the particles are first..first+k-1 of a larger draw (chunking changes nothing but memory,
+ * and every chunk sees the same plate subsample).
  */
-export function drawWeighted<A extends unknown[]>(problem: Problem<A>, k: number, stream: Stream): Weighted {
+export function drawWeighted<A extends unknown[]>(
+  problem: Problem<A>,
+  k: number,
+  stream: Stream,
+  first = 0,
+  options: { readonly detachLatents?: boolean } = {},
+): Weighted {
   const dim = prepare(problem, stream);
+  const guideHandlers = (): Messenger[] => [new RoleMessenger('guide'), ...(options.detachLatents ? [new DetachSamplesMessenger()] : [])];
   const guideBase = stream.split(1);
   const modelBase = stream.split(2);
   const { model, guide, args } = problem;
   let runs: ParticleRun[];
   if (problem.vectorize) {
-    const g = runTraced(() => guide(...args), [new RoleMessenger('guide'), new ParticlesMessenger(k, dim, guideBase)]);
+    const g = runTraced(() => guide(...args), [...guideHandlers(), new ParticlesMessenger(k, dim, guideBase, first)]);
     const m = runTraced(() => model(...args), [
       new RoleMessenger('model'),
-      new ParticlesMessenger(k, dim, modelBase),
+      new ParticlesMessenger(k, dim, modelBase, first),
       new ReplayMessenger(g),
     ]);
     runs = [{ guide: g, model: m }];
   } else {
     runs = Array.from({ length: k }, (_, i) => {
-      const g = withRandom(particleSource(guideBase, i), () => runTraced(() => guide(...args), [new RoleMessenger('guide')]));
-      const m = withRandom(particleSource(modelBase, i), () =>
+      const g = withRandom(particleSource(guideBase, first + i), () => runTraced(() => guide(...args), guideHandlers()));
+      const m = withRandom(particleSource(modelBase, first + i), () =>
         runTraced(() => model(...args), [new RoleMessenger('model'), new ReplayMessenger(g)]),
       );
       return { guide: g, model: m };

@@ -12,8 +12,8 @@ function defaultAction(msg: Message): void {
     case 'sample':
       if (msg.value === undefined) {
         const rng = currentRandom();
-        msg.reparameterized = msg.fn.hasRsample;
-        msg.value = msg.fn.hasRsample ? msg.fn.rsample(rng) : msg.fn.sample(rng);
+        msg.reparameterized = msg.fn.hasRsample && !msg.detach;
+        msg.value = msg.reparameterized ? msg.fn.rsample(rng) : msg.fn.sample(rng);
       }
       checkValueShape(msg, msg.value);
       return;

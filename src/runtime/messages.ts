@@ -47,6 +47,8 @@ export interface SampleMessage extends MessageBase {
   mask: tf.Tensor | undefined;
   /** True when the default action drew the value with `rsample`. */
   reparameterized: boolean;
+  /** Set by a handler: draw with `sample` (no gradient path) even if `rsample` exists. */
+  detach: boolean;
   /** Kind of site for the trace ('factor' sites are observed sites carrying a log weight). */
   kind: 'latent' | 'observed' | 'factor';
 }

@@ -20,9 +20,10 @@ export function particleSource(base: Stream, k: number): ChunkedRandomSource {
   return new ChunkedRandomSource([base.split(k)], base.split(SHARED_STREAM));
 }
 
-export function vectorizedSource(base: Stream, count: number): ChunkedRandomSource {
+/** Particles first..first+count-1 of `base`, drawn at once (chunks of a large K draw the same numbers). */
+export function vectorizedSource(base: Stream, count: number, first = 0): ChunkedRandomSource {
   return new ChunkedRandomSource(
-    Array.from({ length: count }, (_, k) => base.split(k)),
+    Array.from({ length: count }, (_, k) => base.split(first + k)),
     base.split(SHARED_STREAM),
   );
 }
@@ -35,6 +36,8 @@ export class ParticlesMessenger extends Messenger {
     readonly count: number,
     readonly dim: number,
     private readonly base?: Stream,
+    /** Index of the first particle (for drawing a large K in chunks). */
+    private readonly first = 0,
   ) {
     super();
     if (!Number.isInteger(count) || count < 1) {
@@ -46,7 +49,7 @@ export class ParticlesMessenger extends Messenger {
   }
 
   override enter(): void {
-    this.#source = vectorizedSource(this.base ?? currentRandom().shared.fork(), this.count);
+    this.#source = vectorizedSource(this.base ?? currentRandom().shared.fork(), this.count, this.first);
     pushRandom(this.#source);
     super.enter();
   }

@@ -1,0 +1,60 @@
+import * as tf from '@tensorflow/tfjs';
+import { fail } from '../runtime/errors.js';
+import type { DebiasedEstimator } from './debiased.js';
+import type { Estimator, Surrogate } from './estimator.js';
+
+/**
+ * Guide objectives for the debiased estimators, whose expectation does not depend on phi. (The default,
+ * used when none is given, is IWAE-5 on fresh draws.)
+ */
+
+function guideOnly(name: string, role: string): void {
+  if (role !== 'guide') fail('invalid-argument', `${name} is a guide objective: use it as { guide: ${name}(...) }`);
+}
+
+/**
+ * Minimise the second moment E[estimate^2] over phi (SUMO's choice): since E[estimate] = log p(x) does
+ * not depend on phi, this minimises the estimator's variance. Needs reparameterised guide sites.
+ *
+ * @example
+ * svi(model, guide, { model: sumo(), guide: varianceObjective(sumo()) });
+ */
+export function varianceObjective(inner: DebiasedEstimator): Estimator {
+  return {
+    name: `variance(${inner.name})`,
+    sharedLoss: false,
+    surrogate(problem, stream, role): Surrogate {
+      guideOnly('varianceObjective', role);
+      const e = inner.estimate(problem, stream);
+      const objective = tf.mul(tf.sum(e.perDatapoint), e.scale) as tf.Scalar;
+      return {
+        loss: tf.mul(tf.sum(tf.square(e.perDatapoint)), e.scale) as tf.Scalar,
+        objective,
+        cost: e.stats['draws']!,
+        stats: e.stats,
+      };
+    },
+  };
+}
+
+/**
+ * "Unbiased reweighted wake-sleep": the debiased estimator evaluated with the draws z detached. Its
+ * phi-gradient is -sum_k wbar_k d log q(z_k) / d phi debiased across levels, an unbiased estimate of
+ * d KL(p(z | x) || q(z | x)) / d phi, so minimising it fits q to the posterior (inclusive KL).
+ *
+ * @example
+ * svi(model, guide, { model: mlrr({ r: 0.6 }), guide: unbiasedRWS(mlrr({ r: 0.6 })) });
+ */
+export function unbiasedRWS(inner: DebiasedEstimator): Estimator {
+  return {
+    name: `rws(${inner.name})`,
+    sharedLoss: false,
+    surrogate(problem, stream, role): Surrogate {
+      guideOnly('unbiasedRWS', role);
+      const e = inner.estimate(problem, stream, { detachLatents: true });
+      const objective = tf.mul(tf.sum(e.perDatapoint), e.scale) as tf.Scalar;
+      // loss = +estimate: its phi-gradient (z fixed) is the gradient of the inclusive KL.
+      return { loss: objective, objective, cost: e.stats['draws']!, stats: e.stats };
+    },
+  };
+}

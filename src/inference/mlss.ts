@@ -1,0 +1,49 @@
+import * as tf from '@tensorflow/tfjs';
+import { coefficients, debiased, type DebiasedEstimator, type DebiasedOptions } from './debiased.js';
+import { multilevelTerms } from './multilevel-increments.js';
+import { geometricLaw } from './truncation.js';
+
+export interface MultilevelOptions extends DebiasedOptions {
+  /** Geometric law parameter: P(K = k) = r (1 - r)^k. Finite cost needs r > 1/2 (default 0.6). */
+  readonly r?: number;
+  /** Start level l: the base term uses 2^l draws (default 0). */
+  readonly level?: number;
+  /** Cap on K: the estimator is then unbiased for IWAE with 2^(maxLevel+level+1) draws, not log p(x). */
+  readonly maxLevel?: number;
+  /** Average each term over all disjoint groups of the drawn samples (default true). */
+  readonly reuse?: boolean;
+}
+
+export function multilevelScheme(options: MultilevelOptions) {
+  const r = options.r ?? 0.6;
+  const l = options.level ?? 0;
+  const law = geometricLaw(r, options.maxLevel);
+  const target = options.maxLevel === undefined ? 'log p(x)' : `IWAE with ${2 ** (options.maxLevel + l + 1)} draws`;
+  return { r, l, law, target, drawsFor: (level: number) => 2 ** (level + l + 1) };
+}
+
+/**
+ * ML-SS, single-sample multilevel Monte Carlo (Shi & Cornish 2021): I_0 + Delta_K / P(K = K), with
+ * K ~ Geometric(r) and the antithetic increments of `multilevelTerms`. Unbiased for log p(x); cost and
+ * variance finite for r in (1/2, 1 - 2^-(1+a)).
+ *
+ * @example
+ * const fit = svi(model, guide, { model: mlss({ r: 0.6 }), guide: iwae({ k: 5 }) });
+ */
+export function mlss(options: MultilevelOptions = {}): DebiasedEstimator {
+  const { l, law, target, drawsFor } = multilevelScheme(options);
+  return debiased(
+    {
+      name: 'mlss',
+      law,
+      target,
+      drawsFor,
+      combine(logW, levels) {
+        const { base, increments } = multilevelTerms(logW, l, levels, options.reuse ?? true);
+        const weights = coefficients(increments.shape[0]!, levels, (k, level) => (k === level ? 1 / law.mass(k) : 0));
+        return tf.add(base, tf.sum(tf.mul(increments, weights), 0));
+      },
+    },
+    options,
+  );
+}
