@@ -29,5 +29,15 @@ export interface Estimator {
   readonly name: string;
   /** True when one surrogate serves both groups (one gradient pass); false e.g. for DReG. */
   readonly sharedLoss: boolean;
-  surrogate<A extends unknown[]>(problem: Problem<A>, stream: Stream, role: Role): Surrogate;
+  /**
+   * Optional work done outside the gradient tape before `surrogate` (e.g. simulating Markov chains,
+   * whose intermediate states need no gradient); its result is passed to `surrogate` and disposed after.
+   */
+  simulate?<A extends unknown[]>(problem: Problem<A>, stream: Stream, role: Role): Simulation | undefined;
+  surrogate<A extends unknown[]>(problem: Problem<A>, stream: Stream, role: Role, simulation?: Simulation): Surrogate;
+}
+
+/** What `simulate` hands to `surrogate`: it owns tensors and releases them in `dispose`. */
+export interface Simulation {
+  dispose(): void;
 }

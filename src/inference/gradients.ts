@@ -59,11 +59,18 @@ function onePass<A extends unknown[]>(estimator: Estimator, problem: Problem<A>,
   const paramOf = new Map(variables.map((v, i) => [v.name, names[i]!] as const));
   let surrogate: Surrogate | undefined;
   let objective = NaN;
-  const { value, grads } = tf.variableGrads(() => {
-    surrogate = estimator.surrogate(problem, stream, role);
-    objective = surrogate.objective.dataSync()[0]!;
-    return surrogate.loss;
-  }, variables);
+  const simulation = estimator.simulate?.(problem, stream, role);
+  let value: tf.Scalar;
+  let grads: tf.NamedTensorMap;
+  try {
+    ({ value, grads } = tf.variableGrads(() => {
+      surrogate = estimator.surrogate(problem, stream, role, simulation);
+      objective = surrogate.objective.dataSync()[0]!;
+      return surrogate.loss;
+    }, variables));
+  } finally {
+    simulation?.dispose();
+  }
   const loss = value.dataSync()[0]!;
   value.dispose();
   const byParam: Record<string, tf.Tensor> = {};

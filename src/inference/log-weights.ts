@@ -3,14 +3,15 @@ import { stopGradient } from '../dsl/math/detach.js';
 import { fail } from '../runtime/errors.js';
 import { ParticlesMessenger, maxBatchRank, particleSource } from '../runtime/handlers/particles.js';
 import { ReplayMessenger } from '../runtime/handlers/replay.js';
+import { SubstituteMessenger } from '../runtime/handlers/substitute.js';
 import { RoleMessenger } from '../runtime/handlers/role.js';
 import { TraceMessenger } from '../runtime/handlers/trace.js';
 import { withSeed } from '../runtime/handlers/seed.js';
 import type { Message, PlateFrame } from '../runtime/messages.js';
 import { getParamStore } from '../runtime/param-store.js';
-import { withRandom, type Stream } from '../runtime/rng.js';
+import { withRandom, type RandomSource, type Stream } from '../runtime/rng.js';
 import { Messenger } from '../runtime/stack.js';
-import type { SampleSite, Trace } from '../runtime/trace.js';
+import { Trace, type SampleSite } from '../runtime/trace.js';
 import { argsSignature, type Problem } from './program.js';
 
 /** One run of guide then model: vectorised (all K particles) or one particle of a loop. */
@@ -181,7 +182,11 @@ export function drawWeighted<A extends unknown[]>(
   k: number,
   stream: Stream,
   first = 0,
-  options: { readonly detachLatents?: boolean } = {},
+  options: {
+    readonly detachLatents?: boolean;
+    /** Where the guide's draws come from (vectorised only): e.g. replayed noise for Markov chains. */
+    readonly guideSource?: RandomSource;
+  } = {},
 ): Weighted {
   const dim = prepare(problem, stream);
   const guideHandlers = (): Messenger[] => [new RoleMessenger('guide'), ...(options.detachLatents ? [new DetachSamplesMessenger()] : [])];
@@ -189,8 +194,11 @@ export function drawWeighted<A extends unknown[]>(
   const modelBase = stream.split(2);
   const { model, guide, args } = problem;
   let runs: ParticleRun[];
+  if (options.guideSource && !problem.vectorize) {
+    fail('invalid-argument', 'a custom guide source needs vectorised particles (vectorize: true)');
+  }
   if (problem.vectorize) {
-    const g = runTraced(() => guide(...args), [...guideHandlers(), new ParticlesMessenger(k, dim, guideBase, first)]);
+    const g = runTraced(() => guide(...args), [...guideHandlers(), new ParticlesMessenger(k, dim, guideBase, first, options.guideSource)]);
     const m = runTraced(() => model(...args), [
       new RoleMessenger('model'),
       new ParticlesMessenger(k, dim, modelBase, first),
@@ -207,6 +215,21 @@ export function drawWeighted<A extends unknown[]>(
     });
   }
   return new Weighted(runs, k, problem.vectorize, dataPlateOf(runs));
+}
+
+/**
+ * log p(x, z) of the model at given latent values (k particles on the leftmost batch dim of each value),
+ * reduced per particle and datapoint like `Weighted.total('model')`: [k, B] or [k].
+ */
+export function modelLogProbAt<A extends unknown[]>(problem: Problem<A>, values: Readonly<Record<string, tf.Tensor>>, k: number, stream: Stream): tf.Tensor {
+  const dim = prepare(problem, stream);
+  const model = runTraced(() => problem.model(...problem.args), [
+    new RoleMessenger('model'),
+    new ParticlesMessenger(k, dim, stream.split(2)),
+    new SubstituteMessenger(values),
+  ]);
+  const runs = [{ guide: new Trace(), model }];
+  return new Weighted(runs, k, true, dataPlateOf(runs)).total('model');
 }
 
 /**

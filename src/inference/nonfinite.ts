@@ -36,7 +36,8 @@ export function reportNonFinite<A extends unknown[]>(
   loss: number,
 ): never {
   const found = tf.tidy(() => {
-    const weighted = drawWeighted(problem, Math.max(1, particles), stream);
+    // Re-draw the particles of the failed step (bounded: chain estimators report costs in the hundreds).
+    const weighted = drawWeighted(problem, Math.min(64, Math.max(1, Math.round(particles))), stream);
     for (const run of weighted.runs) {
       for (const site of run.guide.latentSites()) {
         const d = describe(site, 'guide');

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { fail } from '../errors.js';
 import type { Message } from '../messages.js';
-import { ChunkedRandomSource, currentRandom, popRandom, pushRandom, type Stream } from '../rng.js';
+import { ChunkedRandomSource, currentRandom, popRandom, pushRandom, type RandomSource, type Stream } from '../rng.js';
 import { formatShape, padLeft } from '../shapes.js';
 import { Messenger } from '../stack.js';
 import type { Trace } from '../trace.js';
@@ -30,7 +30,7 @@ export function vectorizedSource(base: Stream, count: number, first = 0): Chunke
 
 /** Draw K independent particles of every sample site at once, on batch dim `dim` (negative). */
 export class ParticlesMessenger extends Messenger {
-  #source: ChunkedRandomSource | undefined;
+  #source: RandomSource | undefined;
 
   constructor(
     readonly count: number,
@@ -38,6 +38,8 @@ export class ParticlesMessenger extends Messenger {
     private readonly base?: Stream,
     /** Index of the first particle (for drawing a large K in chunks). */
     private readonly first = 0,
+    /** Draw from this source instead of per-particle streams (it must put the particle dim first). */
+    private readonly source?: RandomSource,
   ) {
     super();
     if (!Number.isInteger(count) || count < 1) {
@@ -49,7 +51,7 @@ export class ParticlesMessenger extends Messenger {
   }
 
   override enter(): void {
-    this.#source = vectorizedSource(this.base ?? currentRandom().shared.fork(), this.count, this.first);
+    this.#source = this.source ?? vectorizedSource(this.base ?? currentRandom().shared.fork(), this.count, this.first);
     pushRandom(this.#source);
     super.enter();
   }

@@ -1,0 +1,273 @@
+import * as tf from '@tensorflow/tfjs';
+import { fail } from '../runtime/errors.js';
+import type { Stream } from '../runtime/rng.js';
+import { ChainRunner, type ChainState, type Evaluated } from './cisir/chains.js';
+import type { Estimator, Simulation, Surrogate } from './estimator.js';
+import { iwae } from './iwae.js';
+import { modelLogProbAt } from './log-weights.js';
+import type { Problem } from './program.js';
+import { logMeanExp } from './logmeanexp.js';
+
+export type CisirKernel = 'isir' | 'disir' | 'isir-disir';
+
+export interface CisirOptions {
+  /** Particles per chain state (default 10). */
+  readonly k?: number;
+  /** Lag L between the coupled chains (default 10). */
+  readonly lag?: number;
+  /** Burn-in t0: the estimator averages h over t0 .. t0 + L - 1 (default 1). */
+  readonly t0?: number;
+  /**
+   * 'isir', or 'isir-disir' (default): one ISIR step then one DISIR step per iteration. ('disir' alone is
+   * rejected: coupled DISIR chains cannot meet.)
+   */
+  readonly kernel?: CisirKernel;
+  /** DISIR's autoregression coefficient, adapted between estimates towards ESS = 0.3 K (default 0.5). */
+  readonly beta?: number;
+  readonly adaptBeta?: boolean;
+  /** Stop after this many iterations even if some pairs have not met (biases the estimate; default 2000). */
+  readonly maxIterations?: number;
+  /** The guide's objective (default iwae({ k, dreg: true })). */
+  readonly guide?: Estimator;
+}
+
+/** Detached latent values and coefficients c [K, B]: the surrogate is -sum c log p(x, z). */
+interface Contribution {
+  readonly values: Readonly<Record<string, tf.Tensor>>;
+  readonly coefficients: tf.Tensor;
+}
+
+interface CisirSimulation extends Simulation {
+  readonly contributions: readonly Contribution[];
+  /** IWAE-K estimate of log p(x) per datapoint from the first (independent) draw. */
+  readonly iwae: tf.Tensor;
+  readonly scale: number;
+  readonly cost: number;
+  readonly stats: Readonly<Record<string, number>>;
+}
+
+/**
+ * Coupled ISIR / DISIR (Ruiz, Titsias, Cemgil, Doucet 2021): an unbiased estimate of grad_theta log p(x)
+ * from lag-L couplings of importance-sampling-resampling chains on the extended space,
+ *   (1/L) [ sum_{t=t0}^{t0+L-1} h(u_t) + sum_{t=t0+L}^{tau-1} (h(u_t) - h(ubar_{t-L})) ],
+ * with h(u) = sum_k wbar_k grad_theta log p(x, z_k) and tau the meeting time. Every datapoint runs its
+ * own pair of chains; all pairs advance in one batched evaluation per step. Model (theta) only.
+ *
+ * @example
+ * const fit = svi(model, guide, { model: cisir({ k: 10, lag: 10 }), guide: iwae({ k: 10, dreg: true }) });
+ */
+export function cisir(options: CisirOptions = {}): Estimator & { readonly beta: number } {
+  const k = options.k ?? 10;
+  const lag = options.lag ?? 10;
+  const t0 = options.t0 ?? 1;
+  const kernel = options.kernel ?? 'isir-disir';
+  const maxIterations = options.maxIterations ?? 2000;
+  for (const [name, v, min] of [['k', k, 2], ['lag', lag, 1], ['t0', t0, 0], ['maxIterations', maxIterations, 1]] as const) {
+    if (!Number.isInteger(v) || v < min) fail('invalid-argument', `cisir: ${name} must be an integer >= ${min}, got ${v}`, name);
+  }
+  if (kernel === 'disir') {
+    // A DISIR proposal carries each chain's own kept particle, so two chains never coincide after one:
+    // only an ISIR (beta = 0) step can make them meet. Hence the composed kernel.
+    fail(
+      'invalid-argument',
+      "cisir: kernel 'disir' alone never lets the coupled chains meet (its proposals carry each chain's kept " +
+        "particle); use kernel 'isir-disir' (an ISIR step, where chains can meet, then a DISIR step)",
+      'kernel',
+    );
+  }
+  let beta = kernel === 'isir' ? 0 : (options.beta ?? 0.5);
+  let guideObjective = options.guide;
+  let warnedCap = false;
+  // Sub-steps of one iteration: their autoregression coefficients.
+  const subSteps = (): number[] => (kernel === 'isir' ? [0] : [0, beta]);
+
+  function simulate<A extends unknown[]>(problem: Problem<A>, stream: Stream): CisirSimulation {
+    const contributions: Contribution[] = [];
+    const indexStream = stream.split(5);
+    // Tensors we own are tf.keep-ed and released by hand as chain states are consumed.
+    let runner: ChainRunner<A> | undefined;
+    let states: Evaluated[] = [];
+    tf.tidy(() => {
+      const started = ChainRunner.start(problem, k, 2, stream, indexStream);
+      runner = started.runner;
+      states = started.states.map((s) => keepEvaluated(s));
+    });
+    if (!runner) fail('invalid-argument', 'cisir: could not start the chains');
+    const b = runner.datapoints;
+    const iwaeEstimate = tf.keep(tf.tidy(() => logMeanExp(states[0]!.logW, 0)));
+    const met = new Uint8Array(b);
+    const pending = new Uint8Array(b);
+    const meeting = new Float64Array(b).fill(NaN);
+    let x: Evaluated = states[0]!;
+    let y: Evaluated = states[1]!;
+    let evaluations = 2 * k * b;
+    const essSum = { disir: 0, disirCount: 0 };
+    const record = (e: Evaluated, coefficient: (datapoint: number) => number): void => {
+      const c = new Float32Array(k * b);
+      let any = false;
+      for (let j = 0; j < b; j++) {
+        const cj = coefficient(j);
+        if (cj === 0) continue;
+        any = true;
+        for (let i = 0; i < k; i++) c[i * b + j] = cj * e.weights[i * b + j]!;
+      }
+      if (!any) return;
+      contributions.push({
+        values: Object.fromEntries(Object.entries(e.values).map(([n, v]) => [n, tf.keep(tf.clone(v))])),
+        coefficients: tf.keep(tf.tensor2d(c, [k, b])),
+      });
+    };
+    const ess = (e: Evaluated): number => {
+      let total = 0;
+      for (let j = 0; j < b; j++) {
+        let sq = 0;
+        for (let i = 0; i < k; i++) sq += e.weights[i * b + j]! ** 2;
+        total += 1 / sq;
+      }
+      return total / b;
+    };
+    const chainRunner = runner;
+    /** One iteration (all sub-steps) of the given chains; consumes (releases) them. */
+    const advance = (chains: Evaluated[], t: number): Evaluated[] => {
+      let current = chains;
+      subSteps().forEach((betaSub, s) => {
+        const identicalKept = Uint8Array.from(met, (m, j) => m | pending[j]!);
+        let next: Evaluated[] = [];
+        tf.tidy(() => {
+          const { evaluated, a } = chainRunner.step(current.map((c) => c.state), betaSub, stream.split(1000 + 10 * t + s), identicalKept);
+          if (evaluated.length === 2) {
+            for (let j = 0; j < b; j++) {
+              // Same fresh index (not the kept position) at a beta = 0 step: the next states coincide.
+              const i0 = evaluated[0]!.state.index[j];
+              pending[j] = !identicalKept[j] && betaSub === 0 && i0 === evaluated[1]!.state.index[j] && i0 !== a[j] ? 1 : 0;
+            }
+          }
+          next = evaluated.map((e) => keepEvaluated(e));
+        });
+        for (const c of current) releaseEvaluated(c);
+        // A step that starts from identical kept particles produces identical states.
+        if (next.length === 2) for (let j = 0; j < b; j++) if (identicalKept[j]) met[j] = 1;
+        // The DISIR sub-step's ESS drives beta's adaptation (also once beta has reached 0).
+        if (kernel !== 'isir' && s === subSteps().length - 1) {
+          essSum.disir += ess(next[0]!);
+          essSum.disirCount++;
+        }
+        current = next;
+      });
+      return current;
+    };
+
+    // The first chain alone for L steps.
+    let t = 0;
+    for (; t < lag; ) {
+      t++;
+      x = advance([x], t)[0]!;
+      evaluations += subSteps().length * k * b;
+      if (t >= t0 && t <= t0 + lag - 1) record(x, () => 1 / lag);
+    }
+    // Then both, coupled, until every pair has met and the averaging window is complete.
+    let capped = 0;
+    while (true) {
+      if (t >= t0 + lag - 1 && met.every((m) => m === 1)) break;
+      if (t >= maxIterations) {
+        capped = met.reduce((acc, m) => acc + (m ? 0 : 1), 0);
+        break;
+      }
+      t++;
+      const live = b - met.reduce((acc, m) => acc + m, 0);
+      [x, y] = advance([x, y], t) as [Evaluated, Evaluated];
+      evaluations += subSteps().length * 2 * k * live;
+      for (let j = 0; j < b; j++) if (met[j] && Number.isNaN(meeting[j]!)) meeting[j] = t;
+      if (t >= t0 && t <= t0 + lag - 1) record(x, () => 1 / lag);
+      if (t >= t0 + lag) {
+        record(x, (j) => (met[j] ? 0 : 1 / lag));
+        record(y, (j) => (met[j] ? 0 : -1 / lag));
+      }
+    }
+    releaseEvaluated(x);
+    releaseEvaluated(y);
+    if (capped > 0 && !warnedCap) {
+      warnedCap = true;
+      console.warn(`cisir: ${capped} chain pair(s) did not meet within maxIterations = ${maxIterations}; such estimates are biased (stats.capped counts them)`);
+    }
+    const meetings = Array.from(meeting).filter((m) => !Number.isNaN(m));
+    const meanEss = essSum.disirCount > 0 ? essSum.disir / essSum.disirCount : NaN;
+    const stats = {
+      k,
+      lag,
+      beta,
+      iterations: t,
+      meetingMean: meetings.length ? meetings.reduce((p, q) => p + q, 0) / meetings.length : NaN,
+      meetingMax: meetings.length ? Math.max(...meetings) : NaN,
+      capped,
+      ess: meanEss,
+    };
+    // Adapt beta between estimates only (identical in both chains within one).
+    if (kernel !== 'isir' && (options.adaptBeta ?? true) && Number.isFinite(meanEss)) {
+      beta = Math.min(0.99, Math.max(0, beta - 0.01 * (meanEss - 0.3 * k)));
+    }
+    return {
+      contributions,
+      iwae: iwaeEstimate,
+      scale: chainRunner.scale,
+      cost: evaluations / b,
+      stats,
+      dispose() {
+        iwaeEstimate.dispose();
+        for (const c of contributions) {
+          c.coefficients.dispose();
+          for (const v of Object.values(c.values)) v.dispose();
+        }
+      },
+    };
+  }
+
+  const estimator = {
+    name: `cisir-${kernel}`,
+    sharedLoss: false,
+    get beta() {
+      return beta;
+    },
+    simulate(problem, stream, role) {
+      return role === 'guide' ? undefined : simulate(problem, stream);
+    },
+    surrogate(problem, stream, role, simulation): Surrogate {
+      if (role === 'guide') {
+        guideObjective ??= iwae({ k, dreg: true });
+        return guideObjective.surrogate(problem, stream.split(30), 'guide');
+      }
+      if (role === 'both') fail('invalid-argument', 'cisir estimates the model gradient only; give the guide its own objective');
+      const sim = (simulation as CisirSimulation | undefined) ?? fail('invalid-argument', 'cisir: surrogate needs the simulation');
+      const objective = tf.mul(tf.sum(sim.iwae), sim.scale) as tf.Scalar;
+      if (sim.contributions.length === 0) {
+        return { loss: tf.mul(objective, 0) as tf.Scalar, objective, cost: sim.cost, stats: sim.stats };
+      }
+      // One batched model evaluation at every recorded state: -sum c * log p(x, z) has gradient -estimate.
+      const names = Object.keys(sim.contributions[0]!.values);
+      const values = Object.fromEntries(names.map((n) => [n, tf.concat(sim.contributions.map((c) => c.values[n]!), 0)]));
+      const coefficients = tf.concat(sim.contributions.map((c) => c.coefficients), 0);
+      const logP = modelLogProbAt(problem, values, coefficients.shape[0]!, stream.split(40));
+      const perPoint = logP.rank === 1 ? tf.expandDims(logP, 1) : logP;
+      const loss = tf.neg(tf.mul(tf.sum(tf.mul(coefficients, perPoint)), sim.scale)) as tf.Scalar;
+      return { loss, objective, cost: sim.cost, stats: sim.stats };
+    },
+  } satisfies Estimator & { readonly beta: number };
+  return estimator;
+}
+
+function keepEvaluated(e: Evaluated): Evaluated {
+  return {
+    state: { noise: e.state.noise.map((d) => ({ kind: d.kind, tensor: tf.keep(d.tensor) })), index: e.state.index },
+    values: Object.fromEntries(Object.entries(e.values).map(([n, v]) => [n, tf.keep(v)])),
+    weights: e.weights,
+    logW: tf.keep(e.logW),
+  };
+}
+
+function releaseEvaluated(e: Evaluated): void {
+  for (const d of e.state.noise) d.tensor.dispose();
+  for (const v of Object.values(e.values)) v.dispose();
+  e.logW.dispose();
+}
+
+export type { ChainState };

@@ -1,0 +1,205 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { bernoulli, normal } from '../../src/dsl/distributions/index.js';
+import { observe, param, sample } from '../../src/dsl/primitives.js';
+import { cisir } from '../../src/inference/cisir.js';
+import { maximalCoupling, maximalCouplingJoint } from '../../src/inference/cisir/coupling.js';
+import type { Estimator } from '../../src/inference/estimator.js';
+import { gradients } from '../../src/inference/gradients.js';
+import { iwae } from '../../src/inference/iwae.js';
+import type { Problem, Program } from '../../src/inference/program.js';
+import { clearParamStore, getParamStore, plate, RouletteError, Stream } from '../../src/runtime/index.js';
+import { exactLogMarginalGradTheta, linearGaussian, setParams, type LgParams } from '../helpers/linear-gaussian.js';
+import { expectUnbiased, isBiased, summarise } from '../helpers/stats.js';
+
+afterAll(() => clearParamStore());
+
+describe('maximal coupling of two categoricals', () => {
+  const p = [0.5, 0.2, 0.2, 0.1];
+  const q = [0.1, 0.3, 0.2, 0.4];
+  const tv = 0.5 * p.reduce((acc, pi, i) => acc + Math.abs(pi - q[i]!), 0);
+
+  it('has exactly the right marginals and meets with probability 1 - TV', () => {
+    const joint = maximalCouplingJoint(p, q);
+    p.forEach((pi, i) => expect(joint[i]!.reduce((a, b) => a + b, 0)).toBeCloseTo(pi, 12));
+    q.forEach((qj, j) => expect(joint.reduce((a, row) => a + row[j]!, 0)).toBeCloseTo(qj, 12));
+    expect(joint.reduce((a, row, i) => a + row[i]!, 0)).toBeCloseTo(1 - tv, 12);
+  });
+
+  it('its sampler draws from that joint law (every cell within 4 s.e.)', () => {
+    const joint = maximalCouplingJoint(p, q);
+    const stream = Stream.fromSeed('coupling');
+    const n = 200_000;
+    const counts = p.map(() => q.map(() => 0));
+    for (let s = 0; s < n; s++) {
+      const [i, j] = maximalCoupling(p, q, stream);
+      counts[i]![j]!++;
+    }
+    joint.forEach((row, i) =>
+      row.forEach((cell, j) => expect(Math.abs(counts[i]![j]! / n - cell)).toBeLessThan(4 * Math.sqrt((cell * (1 - cell)) / n) + 1e-9)),
+    );
+  });
+});
+
+/**
+ * theta-gradient estimates (one component) of a model estimator over seeded replicates. Yields to the
+ * event loop now and then: long synchronous loops starve vitest's worker messages.
+ */
+async function replicate<A extends unknown[]>(problem: Problem<A>, param: string, component: number, estimator: Estimator, reps: number): Promise<number[]> {
+  const variable = getParamStore().variable(param);
+  const out: number[] = [];
+  for (let s = 0; s < reps; s++) {
+    if (s % 50 === 0) await new Promise((resolve) => setImmediate(resolve));
+    tf.tidy(() => {
+      const stream = Stream.fromSeed(`rep-${s}`);
+      const simulation = estimator.simulate?.(problem, stream, 'model');
+      try {
+        const { grads } = tf.variableGrads(() => estimator.surrogate(problem, stream, 'model', simulation).loss, [variable]);
+        out.push(grads[variable.name]!.dataSync()[component]!);
+      } finally {
+        simulation?.dispose();
+      }
+    });
+  }
+  return out;
+}
+
+describe('coupled ISIR / DISIR on the linear Gaussian model', () => {
+  function fixture(dim: number) {
+    const X = [Array.from({ length: dim }, (_, j) => Math.sin(j) + 1), Array.from({ length: dim }, (_, j) => Math.cos(j))];
+    // A guide whose mean is off: importance weights are uneven, IWAE's gradient is biased.
+    const P: LgParams = { theta: new Array<number>(dim).fill(0.8), a: new Array<number>(dim).fill(0.3), b: new Array<number>(dim).fill(0.5) };
+    const x = tf.tensor2d(X);
+    const { model, guide } = linearGaussian(dim);
+    clearParamStore();
+    gradients(model, guide, [x], { estimator: iwae({ k: 2 }), seed: 0 });
+    setParams(getParamStore(), P);
+    const problem: Problem<[tf.Tensor]> = { model, guide, args: [x], vectorize: true };
+    // loss gradient = minus the estimate of d log p(x) / d theta_0
+    const exact = -X.reduce((acc, xi) => acc + exactLogMarginalGradTheta(xi, P)[0]!, 0);
+    return { problem, exact };
+  }
+
+  it('C-ISIR-DISIR with a fixed beta = 0.5 (exercising the autoregressive refresh) is unbiased', async () => {
+    const { problem, exact } = fixture(2);
+    expectUnbiased(await replicate(problem, 'theta', 0, cisir({ k: 10, lag: 10, adaptBeta: false, beta: 0.5 }), 1000), exact, 'C-ISIR-DISIR beta 0.5');
+  });
+
+  it("rejects kernel 'disir' alone, whose coupled chains cannot meet", () => {
+    expect(() => cisir({ kernel: 'disir' })).toThrowError(/never lets the coupled chains meet/);
+  });
+
+  it('C-ISIR and C-ISIR-DISIR are unbiased; DISIR has the lower variance; IWAE-10 is biased', async () => {
+    const { problem, exact } = fixture(6);
+    const plain = await replicate(problem, 'theta', 0, cisir({ k: 10, lag: 10, kernel: 'isir' }), 1000);
+    const composed = await replicate(problem, 'theta', 0, cisir({ k: 10, lag: 10, kernel: 'isir-disir' }), 1000);
+    expectUnbiased(plain, exact, 'C-ISIR');
+    expectUnbiased(composed, exact, 'C-ISIR-DISIR');
+    expect(summarise(composed).variance).toBeLessThan(summarise(plain).variance);
+    expect(isBiased(await replicate(problem, 'theta', 0, iwae({ k: 10 }), 8000), exact)).toBe(true);
+  });
+});
+
+describe('coupled ISIR-DISIR on probabilistic PCA (Ruiz et al. 6.1)', () => {
+  // p(z) = N(0, I_2), p(x | z) = N(theta0 + theta1^T z, 0.1 I_3): p(x) = N(theta0, theta1^T theta1 + 0.1 I).
+  const theta0 = [0.5, -0.3, 0.2];
+  const theta1 = [
+    [1.0, 0.4, -0.6],
+    [0.2, -0.8, 0.5],
+  ];
+  const X = [
+    [1.1, -0.9, 0.7],
+    [-0.4, 0.6, -0.2],
+  ];
+  const model: Program<[tf.Tensor]> = (x) => {
+    const t0 = param('theta0', tf.tensor1d(theta0));
+    const t1 = param('theta1', tf.tensor2d(theta1));
+    plate('data', x.shape[0]!, () => {
+      const z = sample('z', normal(tf.zeros([2]), 1).toEvent(1));
+      const mean = tf.add(t0, tf.sum(tf.mul(tf.expandDims(z, -1), t1), -2)); // theta0 + theta1^T z, any leading dims
+      observe('x', normal(mean, Math.sqrt(0.1)).toEvent(1), x);
+    });
+  };
+  const guide: Program<[tf.Tensor]> = (x) => {
+    const w = param('w', tf.tensor2d([[0.5, 0.1], [0.2, -0.4], [-0.3, 0.3]]));
+    plate('data', x.shape[0]!, () => {
+      sample('z', normal(tf.matMul(x, w), 0.6).toEvent(1));
+    });
+  };
+  const x = tf.tensor2d(X);
+  const problem: Problem<[tf.Tensor]> = { model, guide, args: [x], vectorize: true };
+
+  /** d log p(x) / d theta0 = Sigma^-1 (x - theta0), summed over the data (float64, Gauss-Jordan). */
+  function exactGradTheta0(): number[] {
+    const sigma = [0, 1, 2].map((i) => [0, 1, 2].map((j) => (i === j ? 0.1 : 0) + theta1[0]![i]! * theta1[0]![j]! + theta1[1]![i]! * theta1[1]![j]!));
+    const inv = invert3(sigma);
+    return [0, 1, 2].map((i) => X.reduce((acc, xi) => acc + [0, 1, 2].reduce((a, j) => a + inv[i]![j]! * (xi[j]! - theta0[j]!), 0), 0));
+  }
+
+  it('C-ISIR-DISIR is unbiased where IWAE with the same K is not', async () => {
+    clearParamStore();
+    const exact = -exactGradTheta0()[0]!;
+    gradients(model, guide, [x], { estimator: iwae({ k: 2 }), seed: 0 });
+    expectUnbiased(await replicate(problem, 'theta0', 0, cisir({ k: 10, lag: 10 }), 700), exact, 'C-ISIR-DISIR on PPCA');
+    expect(isBiased(await replicate(problem, 'theta0', 0, iwae({ k: 10 }), 8000), exact)).toBe(true);
+  });
+});
+
+describe('discrete latents (ISIR needs no reparameterisation)', () => {
+  // c ~ Bernoulli(sigmoid(theta)), x | c ~ N(2c - 1, 1): d log p(x) / d theta in closed form.
+  const xValue = 0.4;
+  const model: Program<[]> = () => {
+    const c = sample('c', bernoulli({ logits: param('theta', 0.3) }));
+    observe('x', normal(tf.sub(tf.mul(c, 2), 1), 1), xValue);
+  };
+  const guide: Program<[]> = () => {
+    sample('c', bernoulli({ logits: param('q', -1) }));
+  };
+  const problem: Problem<[]> = { model, guide, args: [], vectorize: true };
+
+  it('C-ISIR is unbiased, and DISIR refuses with a clear error', async () => {
+    clearParamStore();
+    gradients(model, guide, [], { estimator: iwae({ k: 2 }), seed: 0 });
+    const s = 1 / (1 + Math.exp(-0.3));
+    const n1 = Math.exp(-0.5 * (xValue - 1) ** 2);
+    const n0 = Math.exp(-0.5 * (xValue + 1) ** 2);
+    const exact = -(s * (1 - s) * (n1 - n0)) / (s * n1 + (1 - s) * n0);
+    expectUnbiased(await replicate(problem, 'theta', 0, cisir({ k: 5, lag: 5, kernel: 'isir' }), 1500), exact, 'C-ISIR, Bernoulli latent');
+    try {
+      await replicate(problem, 'theta', 0, cisir({ k: 5, lag: 5, kernel: 'isir-disir' }), 1);
+      throw new Error('expected an error');
+    } catch (e) {
+      expect(e).toBeInstanceOf(RouletteError);
+      expect((e as RouletteError).message).toMatch(/DISIR needs a reparameterised/);
+    }
+  });
+});
+
+describe('resources', () => {
+  it('tf.memory().numTensors is flat across 500 estimates', async () => {
+    clearParamStore();
+    const { model, guide } = linearGaussian(1);
+    const x = tf.tensor2d([[0.5], [1.5]]);
+    gradients(model, guide, [x], { estimator: iwae({ k: 2 }), seed: 0 });
+    const problem: Problem<[tf.Tensor]> = { model, guide, args: [x], vectorize: true };
+    const estimator = cisir({ k: 4, lag: 3 });
+    await replicate(problem, 'theta', 0, estimator, 5);
+    const before = tf.memory().numTensors;
+    await replicate(problem, 'theta', 0, estimator, 500);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+function invert3(m: number[][]): number[][] {
+  const a = m.map((row, i) => [...row, ...[0, 1, 2].map((j) => (i === j ? 1 : 0))]);
+  for (let c = 0; c < 3; c++) {
+    const pivot = a[c]![c]!;
+    for (let j = 0; j < 6; j++) a[c]![j]! /= pivot;
+    for (let r = 0; r < 3; r++) {
+      if (r === c) continue;
+      const f = a[r]![c]!;
+      for (let j = 0; j < 6; j++) a[r]![j]! -= f * a[c]![j]!;
+    }
+  }
+  return a.map((row) => row.slice(3));
+}
