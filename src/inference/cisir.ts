@@ -4,6 +4,7 @@ import type { Stream } from '../runtime/rng.js';
 import { ChainRunner, type ChainState, type Evaluated } from './cisir/chains.js';
 import type { Estimator, Simulation, Surrogate } from './estimator.js';
 import { iwae } from './iwae.js';
+import { getParamStore } from '../runtime/param-store.js';
 import { modelLogProbAt } from './log-weights.js';
 import type { Problem } from './program.js';
 import { logMeanExp } from './logmeanexp.js';
@@ -38,7 +39,8 @@ interface Contribution {
 }
 
 interface CisirSimulation extends Simulation {
-  readonly contributions: readonly Contribution[];
+  /** d(-estimate)/d theta, accumulated over chunks of recorded states (by variable name). */
+  readonly gradients: ReadonlyMap<string, tf.Tensor>;
   /** IWAE-K estimate of log p(x) per datapoint from the first (independent) draw. */
   readonly iwae: tf.Tensor;
   readonly scale: number;
@@ -206,18 +208,20 @@ export function cisir(options: CisirOptions = {}): Estimator & { readonly beta: 
     if (kernel !== 'isir' && (options.adaptBeta ?? true) && Number.isFinite(meanEss)) {
       beta = Math.min(0.99, Math.max(0, beta - 0.01 * (meanEss - 0.3 * k)));
     }
+    const gradients = accumulateGradients(problem, contributions, chainRunner.scale, stream.split(40));
+    for (const c of contributions) {
+      c.coefficients.dispose();
+      for (const v of Object.values(c.values)) v.dispose();
+    }
     return {
-      contributions,
+      gradients,
       iwae: iwaeEstimate,
       scale: chainRunner.scale,
       cost: evaluations / b,
       stats,
       dispose() {
         iwaeEstimate.dispose();
-        for (const c of contributions) {
-          c.coefficients.dispose();
-          for (const v of Object.values(c.values)) v.dispose();
-        }
+        for (const g of gradients.values()) g.dispose();
       },
     };
   }
@@ -239,20 +243,59 @@ export function cisir(options: CisirOptions = {}): Estimator & { readonly beta: 
       if (role === 'both') fail('invalid-argument', 'cisir estimates the model gradient only; give the guide its own objective');
       const sim = (simulation as CisirSimulation | undefined) ?? fail('invalid-argument', 'cisir: surrogate needs the simulation');
       const objective = tf.mul(tf.sum(sim.iwae), sim.scale) as tf.Scalar;
-      if (sim.contributions.length === 0) {
-        return { loss: tf.mul(objective, 0) as tf.Scalar, objective, cost: sim.cost, stats: sim.stats };
-      }
-      // One batched model evaluation at every recorded state: -sum c * log p(x, z) has gradient -estimate.
-      const names = Object.keys(sim.contributions[0]!.values);
-      const values = Object.fromEntries(names.map((n) => [n, tf.concat(sim.contributions.map((c) => c.values[n]!), 0)]));
-      const coefficients = tf.concat(sim.contributions.map((c) => c.coefficients), 0);
-      const logP = modelLogProbAt(problem, values, coefficients.shape[0]!, stream.split(40));
-      const perPoint = logP.rank === 1 ? tf.expandDims(logP, 1) : logP;
-      const loss = tf.neg(tf.mul(tf.sum(tf.mul(coefficients, perPoint)), sim.scale)) as tf.Scalar;
+      // Linear in theta with the accumulated gradient as (constant) slope: its gradient is exactly that.
+      const store = getParamStore();
+      const loss = store
+        .names('model')
+        .map((name) => store.variable(name))
+        .filter((v) => sim.gradients.has(v.name))
+        .reduce<tf.Tensor>((acc, v) => tf.add(acc, tf.sum(tf.mul(sim.gradients.get(v.name)!, v))), tf.scalar(0)) as tf.Scalar;
       return { loss, objective, cost: sim.cost, stats: sim.stats };
     },
   } satisfies Estimator & { readonly beta: number };
   return estimator;
+}
+
+/** Particle-datapoint rows evaluated at once when accumulating the gradient (bounds memory). */
+const ROWS_PER_CHUNK = 4096;
+
+/**
+ * d/d theta of -sum_states sum c * log p(x, z), by chunks of recorded states, each evaluated and
+ * differentiated on its own so memory does not grow with the meeting time. Run outside any tape.
+ */
+function accumulateGradients<A extends unknown[]>(
+  problem: Problem<A>,
+  contributions: readonly Contribution[],
+  scale: number,
+  stream: Stream,
+): Map<string, tf.Tensor> {
+  const store = getParamStore();
+  const theta = store.names('model').map((name) => store.variable(name));
+  const total = new Map<string, tf.Tensor>();
+  if (theta.length === 0 || contributions.length === 0) return total;
+  const [k, b] = contributions[0]!.coefficients.shape as [number, number];
+  const perChunk = Math.max(1, Math.floor(ROWS_PER_CHUNK / (k * b)));
+  const names = Object.keys(contributions[0]!.values);
+  for (let start = 0; start < contributions.length; start += perChunk) {
+    const chunk = contributions.slice(start, start + perChunk);
+    const { value, grads } = tf.variableGrads(() => {
+      const values = Object.fromEntries(names.map((n) => [n, tf.concat(chunk.map((c) => c.values[n]!), 0)]));
+      const coefficients = tf.concat(chunk.map((c) => c.coefficients), 0);
+      const logP = modelLogProbAt(problem, values, coefficients.shape[0]!, stream);
+      const perPoint = logP.rank === 1 ? tf.expandDims(logP, 1) : logP;
+      return tf.neg(tf.mul(tf.sum(tf.mul(coefficients, perPoint)), scale)) as tf.Scalar;
+    }, theta);
+    value.dispose();
+    for (const [name, g] of Object.entries(grads)) {
+      const previous = total.get(name);
+      total.set(name, previous ? tf.tidy(() => tf.add(previous, g)) : g);
+      if (previous) {
+        previous.dispose();
+        g.dispose();
+      }
+    }
+  }
+  return total;
 }
 
 function keepEvaluated(e: Evaluated): Evaluated {

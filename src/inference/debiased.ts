@@ -26,6 +26,11 @@ export interface DebiasedEstimator extends Estimator {
   /** Draws a level K needs, per datapoint. */
   drawsFor(level: number): number;
   estimate<A extends unknown[]>(problem: Problem<A>, stream: Stream, options?: { readonly detachLatents?: boolean }): DebiasedEstimate;
+  /**
+   * The estimate with given levels, one per datapoint (diagnostics draw levels themselves to group
+   * realisations by level). Unbiased only when the levels are drawn from `law`.
+   */
+  estimateAtLevels<A extends unknown[]>(problem: Problem<A>, stream: Stream, levels: readonly number[]): tf.Tensor;
 }
 
 export interface DebiasedOptions {
@@ -93,6 +98,15 @@ export function debiased(scheme: LevelScheme, options: DebiasedOptions = {}): De
           ...(Number.isFinite(scheme.law.max) ? { targetDraws: scheme.drawsFor(scheme.law.max) } : {}),
         },
       };
+    },
+    estimateAtLevels(problem, stream, levels) {
+      const n = scheme.drawsFor(Math.max(...levels));
+      const weighted = drawWeighted(problem, n, stream);
+      const logW = weighted.logWeights();
+      const columns = logW.rank === 1 ? tf.expandDims(logW, 1) : logW;
+      const b = columns.shape[1]!;
+      if (levels.length !== b) fail('invalid-argument', `${scheme.name}: ${levels.length} levels for ${b} datapoints`);
+      return scheme.combine(columns, levels);
     },
     surrogate<A extends unknown[]>(problem: Problem<A>, stream: Stream, role: Role): Surrogate {
       if (role === 'guide') {

@@ -18,3 +18,6 @@ export type { DebiasedEstimator, DebiasedEstimate, DebiasedOptions } from './deb
 export { logCumSumExp, logAddExp } from './logmeanexp.js';
 export { cisir, type CisirOptions, type CisirKernel } from './cisir.js';
 export type { Simulation } from './estimator.js';
+export * from './diagnostics/index.js';
+export * from './autoguide/index.js';
+export { predictive, type PredictiveOptions } from './predictive.js';

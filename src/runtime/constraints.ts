@@ -50,6 +50,10 @@ type Bound = number | tf.Tensor;
 
 const sameShape = (shape: readonly number[]): number[] => [...shape];
 
+// log sigmoid(v) = -softplus(-v). (tf.logSigmoid's custom gradient closes over its input instead of
+// saving it, so backprop through it fails once tfjs has released the forward intermediates.)
+const logSigmoid = (v: tf.Tensor): tf.Tensor => tf.neg(tf.softplus(tf.neg(v)));
+
 const identity: Transform = {
   forward: (x) => x,
   inverse: (y) => y,
@@ -118,7 +122,7 @@ export function interval(low: Bound, high: Bound): Constraint {
         return tf.sub(tf.log(p), tf.log1p(tf.neg(p)));
       },
       logAbsDetJacobian: (x) =>
-        tf.add(tf.log(tf.sub(high, low)), tf.add(tf.logSigmoid(x), tf.logSigmoid(tf.neg(x)))),
+        tf.add(tf.log(tf.sub(high, low)), tf.add(logSigmoid(x), logSigmoid(tf.neg(x)))),
       unconstrainedShape: sameShape,
     },
     describe: () => `the interval [${describeBound(low)}, ${describeBound(high)}]`,
@@ -136,8 +140,8 @@ const stickBreaking: Transform = {
     const n1 = x.shape[x.rank - 1]!;
     const offset = tf.log(tf.range(n1, 0, -1));
     const u = tf.sub(x, offset);
-    const logZ = tf.logSigmoid(u);
-    const log1mZ = tf.logSigmoid(tf.neg(u));
+    const logZ = logSigmoid(u);
+    const log1mZ = logSigmoid(tf.neg(u));
     const logRemaining = tf.cumsum(log1mZ, x.rank - 1, true); // exclusive: prod_{j<i} (1 - z_j)
     const head = tf.exp(tf.add(logZ, logRemaining));
     const last = tf.exp(tf.sum(log1mZ, -1, true));
@@ -154,8 +158,8 @@ const stickBreaking: Transform = {
   logAbsDetJacobian: (x) => {
     const n1 = x.shape[x.rank - 1]!;
     const u = tf.sub(x, tf.log(tf.range(n1, 0, -1)));
-    const log1mZ = tf.logSigmoid(tf.neg(u));
-    const terms = tf.add(tf.add(tf.logSigmoid(u), log1mZ), tf.cumsum(log1mZ, x.rank - 1, true));
+    const log1mZ = logSigmoid(tf.neg(u));
+    const terms = tf.add(tf.add(logSigmoid(u), log1mZ), tf.cumsum(log1mZ, x.rank - 1, true));
     return tf.sum(terms, -1);
   },
   unconstrainedShape: (shape) => {

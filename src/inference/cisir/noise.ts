@@ -98,6 +98,17 @@ export function particleMask(indices: Int32Array, k: number, rank: number, dataA
   return tf.tensor(values, shape);
 }
 
+/** Like `particleMask`, but 1 for every particle k >= indices[b] (built on the host: no cumsum kernel). */
+export function fromParticleMask(indices: Int32Array, k: number, rank: number, dataAxis: number | undefined): tf.Tensor {
+  const b = indices.length;
+  const values = new Float32Array(k * b);
+  for (let j = 0; j < b; j++) for (let i = indices[j]!; i < k; i++) values[i * b + j] = 1;
+  const shape = new Array<number>(rank).fill(1);
+  shape[0] = k;
+  if (dataAxis !== undefined) shape[dataAxis] = b;
+  return tf.tensor(values, shape);
+}
+
 /** For each datapoint, the noise of its particle `indices[b]`: [1, ...]. */
 export function selectParticle(noise: tf.Tensor, indices: Int32Array, dataAxis: number | undefined): tf.Tensor {
   return tf.sum(tf.mul(noise, particleMask(indices, noise.shape[0]!, noise.rank, dataAxis)), 0, true);
@@ -126,6 +137,6 @@ export function refreshedNoise(kept: tf.Tensor, fresh: tf.Tensor, a: Int32Array,
     backward[i] = tf.add(tf.mul(atRow[i]!, kept), tf.mul(tf.sub(1, atRow[i]!), walked));
   }
   // Positions at or after a_b take the forward walk, before it the backward walk.
-  const cumulative = tf.cumsum(at, 0); // 1 from a_b on
+  const cumulative = fromParticleMask(a, k, fresh.rank, dataAxis);
   return tf.add(tf.mul(cumulative, tf.concat(forward, 0)), tf.mul(tf.sub(1, cumulative), tf.concat(backward, 0)));
 }

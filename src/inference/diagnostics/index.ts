@@ -1,0 +1,1 @@
+export { biasVariance, type BiasVarianceResult, type ExactProblem, type MeasuredEstimator, type Moments } from './bias-variance.js';
