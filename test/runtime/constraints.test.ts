@@ -96,3 +96,13 @@ describe('constraints and their bijections', () => {
     expect(lowerCholesky.check(tf.tensor2d([[1, 1], [0, 1]])).dataSync()[0]).toBe(0);
   });
 });
+
+describe('gradients through the transforms', () => {
+  // Regression: tf.logSigmoid's gradient failed once its input was released (simplex params could not train).
+  it.each(cases)('%s: d/dx of forward(x) and of log|det J| are finite', (_name, c, y) => {
+    const t = biject(c, 'test');
+    const x0 = t.inverse(y);
+    const g = tf.grad((x: tf.Tensor) => tf.add(tf.sum(t.forward(x)), tf.sum(t.logAbsDetJacobian(x))))(x0);
+    expect(tf.all(tf.isFinite(g)).dataSync()[0]).toBe(1);
+  });
+});
