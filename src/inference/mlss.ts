@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { coefficients, debiased, type DebiasedEstimator, type DebiasedOptions } from './debiased.js';
 import { multilevelTerms } from './multilevel-increments.js';
-import { geometricLaw } from './truncation.js';
+import { geometricLaw, type TruncationLaw } from './truncation.js';
 
 export interface MultilevelOptions extends DebiasedOptions {
   /** Geometric law parameter: P(K = k) = r (1 - r)^k. Finite cost needs r > 1/2 (default 0.6). */
@@ -14,12 +14,31 @@ export interface MultilevelOptions extends DebiasedOptions {
   readonly reuse?: boolean;
 }
 
-export function multilevelScheme(options: MultilevelOptions) {
-  const r = options.r ?? 0.6;
+/**
+ * I_0 + sum_k c(k, K) Delta_k for the multilevel terms of `multilevelTerms`, with K ~ Geometric(r):
+ * the single-sample and Russian-roulette estimators differ only in the coefficients c.
+ */
+export function multilevel(
+  name: string,
+  options: MultilevelOptions,
+  coefficient: (law: TruncationLaw, k: number, level: number) => number,
+): DebiasedEstimator {
   const l = options.level ?? 0;
-  const law = geometricLaw(r, options.maxLevel);
-  const target = options.maxLevel === undefined ? 'log p(x)' : `IWAE with ${2 ** (options.maxLevel + l + 1)} draws`;
-  return { r, l, law, target, drawsFor: (level: number) => 2 ** (level + l + 1) };
+  const law = geometricLaw(options.r ?? 0.6, options.maxLevel);
+  return debiased(
+    {
+      name,
+      law,
+      target: options.maxLevel === undefined ? 'log p(x)' : `IWAE with ${2 ** (options.maxLevel + l + 1)} draws`,
+      drawsFor: (level) => 2 ** (level + l + 1),
+      combine(logW, levels) {
+        const { base, increments } = multilevelTerms(logW, l, levels, options.reuse ?? true);
+        const weights = coefficients(increments.shape[0]!, levels, (k, level) => coefficient(law, k, level));
+        return tf.add(base, tf.sum(tf.mul(increments, weights), 0));
+      },
+    },
+    options,
+  );
 }
 
 /**
@@ -31,19 +50,5 @@ export function multilevelScheme(options: MultilevelOptions) {
  * const fit = svi(model, guide, { model: mlss({ r: 0.6 }), guide: iwae({ k: 5 }) });
  */
 export function mlss(options: MultilevelOptions = {}): DebiasedEstimator {
-  const { l, law, target, drawsFor } = multilevelScheme(options);
-  return debiased(
-    {
-      name: 'mlss',
-      law,
-      target,
-      drawsFor,
-      combine(logW, levels) {
-        const { base, increments } = multilevelTerms(logW, l, levels, options.reuse ?? true);
-        const weights = coefficients(increments.shape[0]!, levels, (k, level) => (k === level ? 1 / law.mass(k) : 0));
-        return tf.add(base, tf.sum(tf.mul(increments, weights), 0));
-      },
-    },
-    options,
-  );
+  return multilevel('mlss', options, (law, k, level) => (k === level ? 1 / law.mass(k) : 0));
 }
