@@ -3,3 +3,4 @@ export { plate, type PlateOptions } from '../runtime/handlers/plate.js';
 export * as dist from './distributions/index.js';
 export type { Distribution, TensorLike } from './distributions/distribution.js';
 export * as nn from './nn.js';
+export { gather } from './math/gather.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { plate } from '../../runtime/handlers/plate.js';
 import type { PlateFrame } from '../../runtime/messages.js';
-import { gatherAlong } from './gather.js';
+import { gather as gatherAlong } from '../../dsl/math/gather.js';
 import { plateAxis, type LatentSite } from './site.js';
 
 /**
