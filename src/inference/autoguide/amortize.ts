@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
+import { biject } from '../../runtime/constraints.js';
 import { fail } from '../../runtime/errors.js';
 import type { PlateFrame } from '../../runtime/messages.js';
 import type { Block, Head } from './head.js';
 import { zeroOutputMlp } from './mlp.js';
 import type { GuideRun } from './plates.js';
-import { safeTransform } from './safe-transform.js';
 import { plateAxis, sizeOf, type LatentSite } from './site.js';
 
 /**
@@ -74,7 +74,7 @@ export class Amortizer {
     const b = out.shape[0]!;
     const raw = tf.slice(out, [0, slot.offset], [b, slot.size]);
     const shaped = tf.reshape(raw, [b, ...site.paramBatch.slice(1), ...block.event]);
-    return safeTransform(block.constraint).forward(shaped);
+    return biject(block.constraint, 'autoGuide').forward(shaped);
   }
 
   #encode(run: GuideRun): tf.Tensor {

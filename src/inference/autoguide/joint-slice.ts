@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { DistributionBase } from '../../dsl/distributions/base.js';
 import { untaped } from '../../dsl/math/detach.js';
-import type { Constraint } from '../../runtime/constraints.js';
-import { safeTransform } from './safe-transform.js';
+import { type Constraint, biject } from '../../runtime/constraints.js';
 import { logAbsDetJacobian } from './site.js';
 
 /**
@@ -36,7 +35,7 @@ export class JointSlice extends DistributionBase {
       const equal = tf.equal(y, this.value);
       return eventRank > 0 ? tf.all(equal, Array.from({ length: eventRank }, (_, i) => equal.rank - eventRank + i)) : equal;
     });
-    const x = safeTransform(this.support).inverse(y);
+    const x = biject(this.support, 'autoGuide').inverse(y);
     return tf.where(same, tf.neg(logAbsDetJacobian(this.support, eventRank, x)), tf.scalar(-Infinity));
   }
 

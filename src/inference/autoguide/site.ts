@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Constraint, Transform } from '../../runtime/constraints.js';
+import { type Constraint, type Transform, biject } from '../../runtime/constraints.js';
 import type { PlateFrame } from '../../runtime/messages.js';
-import { safeTransform } from './safe-transform.js';
 
 /** What an automatic guide knows about one latent site of the model: plain data, no tensors. */
 
@@ -41,7 +40,7 @@ export const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) 
 
 /** The bijection of a continuous site's support (checked to exist when the site was traced). */
 export function transformOf(site: LatentSite): Transform {
-  return safeTransform(site.support);
+  return biject(site.support, 'autoGuide');
 }
 
 /** The batch axis (from the left) a plate occupies in a site's batch shape. */
@@ -52,7 +51,7 @@ export const isSubsampled = (site: LatentSite): boolean => site.plates.some((p) 
 
 /** log |det J| of the support's bijection at x, summed down to the site's batch shape. */
 export function logAbsDetJacobian(support: Constraint, eventRank: number, x: tf.Tensor): tf.Tensor {
-  const ldj = safeTransform(support).logAbsDetJacobian(x);
+  const ldj = biject(support, 'autoGuide').logAbsDetJacobian(x);
   // The transform sums over its constraint's event dims; the event may span more (after toEvent).
   const extra = Math.max(0, eventRank - support.eventDim);
   return extra > 0 ? tf.sum(ldj, Array.from({ length: extra }, (_, i) => ldj.rank - extra + i)) : ldj;

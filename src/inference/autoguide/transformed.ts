@@ -4,7 +4,6 @@ import type { Distribution } from '../../dsl/distributions/distribution.js';
 import { biject, type Constraint, type Transform } from '../../runtime/constraints.js';
 import { fail } from '../../runtime/errors.js';
 import type { RandomSource } from '../../runtime/rng.js';
-import { safeTransform } from './safe-transform.js';
 import { inSupport, logAbsDetJacobian } from './site.js';
 
 /**
@@ -40,7 +39,7 @@ export class TransformedDistribution extends DistributionBase {
     super(base.batchShape, eventShape);
     this.support = constraint;
     biject(constraint, 'TransformedDistribution'); // fails for a discrete constraint
-    this.#transform = safeTransform(constraint);
+    this.#transform = biject(constraint, 'autoGuide');
     this.#identity = constraint.name === 'real';
     this.name = this.#identity ? base.name : `${base.name} pushed to ${constraint.name}`;
     this.hasRsample = base.hasRsample;
