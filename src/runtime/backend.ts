@@ -6,8 +6,25 @@ import { fail } from './errors.js';
  * and `await ready()` makes it live. In Node the default is 'wasm'; 'tensorflow' (tfjs-node) is used only
  * when the user installed `@tensorflow/tfjs-node` and asked for it; `ROULETTE_BACKEND` overrides the
  * default. In browsers the default is 'webgl', falling back to 'wasm' then 'cpu'.
+ *
+ * Kernels: in Node, the default wasm backend runs roulette's native kernels (matmuls, transcendental and
+ * binary elementwise ops, Sum, Tile, Identity: a C++ addon built at install, see src/runtime/fast) when
+ * the addon is built, and tfjs's stock kernels, with one warning, when it is not. Naming a backend
+ * (ROULETTE_BACKEND or `setBackend(name)`) gives that backend's stock kernels unless
+ * `setBackend(name, { kernels: 'native' })` asks for native ones. ROULETTE_NATIVE=0 turns the addon off.
  */
 export type BackendName = 'wasm' | 'cpu' | 'tensorflow' | 'webgl';
+
+/** Which kernels run the ops the native addon implements: the addon's, or tfjs's own. */
+export type KernelSet = 'native' | 'stock';
+
+export interface BackendOptions {
+  /**
+   * 'native' (wasm and cpu, Node only): use the addon's kernels, and fail in `ready()` if the addon is
+   * not built. Default 'stock'.
+   */
+  readonly kernels?: KernelSet;
+}
 
 const BACKENDS: readonly BackendName[] = ['wasm', 'cpu', 'tensorflow', 'webgl'];
 
@@ -25,12 +42,30 @@ function checkName(name: string, where: string): BackendName {
 }
 
 let requested: BackendName | undefined;
+let requestedKernels: KernelSet | undefined;
 let readyPromise: Promise<BackendName> | undefined;
+let activeKernels: KernelSet = 'stock';
 
-/** Choose the backend; takes effect at the next `await ready()`. */
-export function setBackend(name: BackendName): void {
+/**
+ * Choose the backend; takes effect at the next `await ready()`.
+ *
+ * @example
+ * setBackend('cpu'); // tfjs's stock cpu kernels
+ * setBackend('wasm', { kernels: 'native' }); // wasm with the native addon's kernels, or an error
+ */
+export function setBackend(name: BackendName, options: BackendOptions = {}): void {
   requested = checkName(name, 'setBackend');
+  const kernels = options.kernels;
+  if (kernels !== undefined && kernels !== 'native' && kernels !== 'stock') {
+    fail('invalid-argument', `setBackend: kernels must be 'native' or 'stock', got '${String(kernels)}'`, 'kernels');
+  }
+  requestedKernels = kernels;
   readyPromise = undefined;
+}
+
+/** The kernels the active backend runs (after `await ready()`): 'native' or 'stock'. */
+export function activeKernelSet(): KernelSet {
+  return activeKernels;
 }
 
 /** The backend roulette will use: the requested one, else ROULETTE_BACKEND, else the platform default. */
@@ -68,11 +103,56 @@ async function register(name: BackendName): Promise<void> {
   }
 }
 
-async function activate(name: BackendName): Promise<BackendName> {
+/** 'auto': native when the addon loads, else stock with one warning (the default in Node). */
+type KernelChoice = KernelSet | 'auto';
+
+function kernelChoice(): KernelChoice {
+  if (requested !== undefined) return requestedKernels ?? 'stock';
+  if (envBackend() !== undefined) return 'stock';
+  return isNode ? 'auto' : 'stock';
+}
+
+let warnedUnavailable = false;
+let fastModule: Promise<typeof import('./fast/index.js')> | undefined;
+
+/**
+ * Puts the chosen kernels on the freshly activated backend. The fast module (and through it the addon)
+ * is imported only in Node and only when native kernels are wanted or must be taken off again.
+ */
+async function applyKernels(name: BackendName, choice: KernelChoice): Promise<KernelSet> {
+  if (choice === 'stock') {
+    if (fastModule) (await fastModule).restoreStockKernels(name);
+    return 'stock';
+  }
+  const capable = name === 'wasm' || name === 'cpu';
+  if (!isNode || !capable) {
+    if (choice === 'native') fail('backend-unavailable', `native kernels run only in Node on 'wasm' or 'cpu', not on '${name}'`, name);
+    return 'stock';
+  }
+  fastModule ??= import('./fast/index.js');
+  const fast = await fastModule;
+  const load = await fast.loadNativeAddon();
+  if (!load.ok) {
+    if (choice === 'native') {
+      fail('backend-unavailable', `native kernels are not available (${load.reason}); build them with 'npm rebuild roulette' (needs a C++ compiler and python3) or use the stock kernels`, name);
+    }
+    if (!warnedUnavailable) {
+      warnedUnavailable = true;
+      console.warn(`roulette: native kernels unavailable (${load.reason}); using tfjs's stock ${name} kernels (slower). Build them with 'npm rebuild roulette'; set ROULETTE_BACKEND=${name} to silence this.`);
+    }
+    fast.restoreStockKernels(name);
+    return 'stock';
+  }
+  fast.installNativeKernels(name, load.addon);
+  return 'native';
+}
+
+async function activate(name: BackendName, choice: KernelChoice = kernelChoice()): Promise<BackendName> {
   await register(name);
   const ok = await tf.setBackend(name);
   if (!ok) fail('backend-unavailable', `backend '${name}' failed to initialise on this platform`, name);
   await tf.ready();
+  activeKernels = await applyKernels(name, choice);
   return name;
 }
 

@@ -1,7 +1,7 @@
 import './default-action.js';
 
 export { RouletteError, type RouletteErrorCode } from './errors.js';
-export { ready, setBackend, defaultBackend, type BackendName } from './backend.js';
+export { ready, setBackend, defaultBackend, activeKernelSet, type BackendName, type BackendOptions, type KernelSet } from './backend.js';
 export * as constraints from './constraints.js';
 export type { Constraint, ConstraintSpec, Transform } from './constraints.js';
 export { Stream, ChunkedRandomSource, setSeed, currentRandom, withRandom, type RandomSource } from './rng.js';

@@ -1,0 +1,112 @@
+/**
+ * `npm run bench`: roulette's performance suite. Every comparison (native vs stock kernels, roulette vs
+ * a hand-written tfjs step) is measured interleaved within this one run and reported as a ratio of
+ * medians; see bench/README.md for the fields and how to compare with other systems.
+ *
+ *   npm run bench                         # all suites, 20 repeats, writes bench/results/<time>.json
+ *   npm run bench -- --suites matmul,vae  # some suites
+ *   npm run bench -- --repeats 40 --no-write
+ */
+import * as tf from '@tensorflow/tfjs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { ready } from '../src/runtime/backend.js';
+import { nativeAddon } from './lib/kernels.js';
+import { estimatorSuite } from './suites/estimators.js';
+import { matmulSuite } from './suites/matmul.js';
+import { memorySuite } from './suites/memory.js';
+import { tinyModelSuite } from './suites/tiny-model.js';
+import { vaeStepSuite } from './suites/vae-step.js';
+
+const SUITES = ['matmul', 'vae', 'tiny', 'estimators', 'memory'] as const;
+type Suite = (typeof SUITES)[number];
+
+const { values: opts } = parseArgs({
+  options: {
+    repeats: { type: 'string', default: '20' },
+    suites: { type: 'string', default: SUITES.join(',') },
+    'no-write': { type: 'boolean', default: false },
+  },
+});
+
+const repeats = Number.parseInt(opts.repeats, 10);
+const chosen = opts.suites.split(',').map((s) => s.trim()) as Suite[];
+const unknown = chosen.filter((s) => !(SUITES as readonly string[]).includes(s));
+if (unknown.length > 0 || !(repeats >= 1)) {
+  console.error(`bench: unknown suite(s) ${unknown.join(', ')} or bad --repeats; suites: ${SUITES.join(', ')}`);
+  process.exit(2);
+}
+
+function gitCommit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function main(): Promise<void> {
+  await ready();
+  const addon = await nativeAddon();
+  if (!addon) {
+    console.error('bench: the native addon is not built (npm rebuild, or npm install with a C++ compiler); every suite compares native with stock kernels');
+    process.exit(1);
+  }
+  const started = new Date();
+  const meta = {
+    date: started.toISOString(),
+    commit: gitCommit(),
+    node: process.version,
+    tfjs: tf.version.tfjs,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    gemmKernel: addon.kernel(),
+    repeats,
+    loadAverageAtStart: loadavg().map((l) => Number(l.toFixed(2))),
+    note: 'times are medians of interleaved repeats in this run; compare ratios, not absolute times, across runs',
+  };
+  const results: Record<string, unknown> = { meta };
+  const log = (line: string): void => console.log(line);
+
+  if (chosen.includes('matmul')) {
+    const r = await matmulSuite(repeats);
+    results['matmul'] = r;
+    log(`matmul (17 VAE-step products): native ${r.step['native']!.gflops} GFLOP/s, 2 threads ${r.step['native2Threads']!.gflops}, stock wasm ${r.step['stock']!.gflops} -> ${r.speedup}x (${r.speedup2Threads}x on 2 threads)`);
+  }
+  if (chosen.includes('vae')) {
+    const r = await vaeStepSuite(repeats);
+    results['vaeStep'] = r;
+    log(`VAE IWAE-5 step: roulette native ${r.ms.roulette.native} ms (2 threads ${r.ms.roulette.native2Threads}), stock ${r.ms.roulette.stock} ms -> ${r.speedup}x`);
+    log(`  hand-written tfjs: native ${r.ms.handWritten.native} ms, stock ${r.ms.handWritten.stock} ms; roulette overhead ${(100 * r.overhead.native).toFixed(1)}% (native), ${(100 * r.overhead.stock).toFixed(1)}% (stock)`);
+  }
+  if (chosen.includes('tiny')) {
+    const r = await tinyModelSuite(repeats);
+    results['tinyModel'] = r;
+    log(`tiny 3-site ELBO step: native ${r.ms.native} ms, stock ${r.ms.stock} ms`);
+  }
+  if (chosen.includes('estimators')) {
+    const r = await estimatorSuite(repeats);
+    results['estimators'] = r;
+    for (const [name, e] of Object.entries(r.estimators)) log(`  ${name.padEnd(8)} ${e.stepsPerSecond.native} steps/s native, ${e.stepsPerSecond.stock} stock (${e.speedup}x)`);
+  }
+  if (chosen.includes('memory')) {
+    const r = await memorySuite();
+    results['memory'] = r;
+    log(`memory: VAE step peak tensor bytes ${r.step.native.peakBytes} (native) / ${r.step.stock.peakBytes} (stock); wasm heap ${r.wasmHeapBytes}; max RSS ${r.maxRssBytes}`);
+  }
+  results['meta'] = { ...meta, loadAverageAtEnd: loadavg().map((l) => Number(l.toFixed(2))), seconds: Math.round((Date.now() - started.getTime()) / 1000) };
+
+  if (!opts['no-write']) {
+    const dir = new URL('./results/', import.meta.url);
+    mkdirSync(dir, { recursive: true });
+    const stamp = started.toISOString().replace(/[:.]/g, '-').replace(/-\d+Z$/, 'Z');
+    const text = `${JSON.stringify(results, null, 2)}\n`;
+    writeFileSync(new URL(`bench-${stamp}.json`, dir), text);
+    writeFileSync(new URL('latest.json', dir), text);
+    log(`wrote bench/results/bench-${stamp}.json and bench/results/latest.json`);
+  }
+}
+
+await main();

@@ -1,0 +1,45 @@
+import * as tf from '@tensorflow/tfjs';
+import { vae } from '../../examples/vae-mnist/model.js';
+import { adam, elbo, iwae, mlrr, mlss, sumo, svi, type Estimator } from '../../src/inference/index.js';
+import { clearParamStore } from '../../src/runtime/param-store.js';
+import { useKernels } from '../lib/kernels.js';
+import { vaeBatch } from '../lib/vae-data.js';
+import { interleave, pairedRatio, round } from '../lib/timing.js';
+
+/** Estimators benchmarked on the VAE: add one line per new estimator (e.g. cisir once it lands). */
+export const ESTIMATORS: ReadonlyArray<readonly [string, () => Estimator]> = [
+  ['elbo', () => elbo()],
+  ['iwae-5', () => iwae({ k: 5 })],
+  ['sumo', () => sumo()],
+  ['mlss', () => mlss()],
+  ['mlrr', () => mlrr()],
+];
+
+export interface EstimatorResult {
+  /** Training steps per second (from the median step time), native and stock kernels. */
+  readonly stepsPerSecond: { readonly native: number; readonly stock: number };
+  readonly speedup: number;
+}
+
+export async function estimatorSuite(repeats: number): Promise<{ readonly description: string; readonly estimators: Record<string, EstimatorResult> }> {
+  const { x, outputBias } = vaeBatch();
+  const estimators: Record<string, EstimatorResult> = {};
+  for (const [name, make] of ESTIMATORS) {
+    clearParamStore();
+    const { model, guide } = vae({ latent: 20, hidden: [200, 200], outputBias });
+    const fit = svi(model, guide, { estimator: make(), optimizer: adam({ lr: 1e-3 }), seed: 3 });
+    const step = (): void => void fit.step(x);
+    const t = await interleave(
+      { native: { setup: () => useKernels('native', 1), run: step }, stock: { setup: () => useKernels('stock'), run: step } },
+      { repeats, warmup: 2 },
+    );
+    estimators[name] = {
+      stepsPerSecond: { native: round(1000 / t.native.medianMs), stock: round(1000 / t.stock.medianMs) },
+      speedup: pairedRatio(t.stock, t.native),
+    };
+  }
+  clearParamStore();
+  tf.dispose([x, outputBias]);
+  await useKernels('native', 1);
+  return { description: 'svi steps per second on the VAE (batch 100) per estimator, default options; the debiased estimators draw a random level each step', estimators };
+}

@@ -1,0 +1,48 @@
+import * as tf from '@tensorflow/tfjs';
+import { normal } from '../../src/dsl/distributions/index.js';
+import { observe, param, sample } from '../../src/dsl/primitives.js';
+import { elbo, svi } from '../../src/inference/index.js';
+import { plate } from '../../src/runtime/handlers/plate.js';
+import { clearParamStore } from '../../src/runtime/param-store.js';
+import { useKernels } from '../lib/kernels.js';
+import { interleave, round } from '../lib/timing.js';
+
+/**
+ * Three sites (two latents and an observation of ten points): the kernels are tiny, so a step measures
+ * roulette's per-step overhead (handlers, traces, tfjs op dispatch), not arithmetic.
+ */
+export interface TinyModelResult {
+  readonly description: string;
+  readonly ms: { readonly native: number; readonly stock: number };
+  readonly stepsPerSecond: { readonly native: number; readonly stock: number };
+}
+
+export async function tinyModelSuite(repeats: number): Promise<TinyModelResult> {
+  const x = tf.tensor1d([0.3, -1.2, 0.8, 1.9, 0.1, -0.4, 1.1, 0.6, -0.9, 0.2]);
+  const model = (data: tf.Tensor1D): void => {
+    const mu = sample('mu', normal(0, 1));
+    const logSigma = sample('logSigma', normal(0, 1));
+    plate('data', data.shape[0], () => {
+      observe('x', normal(mu, tf.exp(logSigma)), data);
+    });
+  };
+  const guide = (): void => {
+    sample('mu', normal(param('mu.loc', 0), param('mu.scale', 1, { constraint: 'positive' })));
+    sample('logSigma', normal(param('logSigma.loc', 0), param('logSigma.scale', 1, { constraint: 'positive' })));
+  };
+  clearParamStore();
+  const fit = svi(model, guide, { estimator: elbo(), seed: 2 });
+  const step = (): void => void fit.step(x);
+  const t = await interleave(
+    { native: { setup: () => useKernels('native', 1), run: step }, stock: { setup: () => useKernels('stock'), run: step } },
+    { repeats: repeats * 5, warmup: 10 },
+  );
+  clearParamStore();
+  x.dispose();
+  await useKernels('native', 1);
+  return {
+    description: 'ELBO step of a 3-site model (mu, logSigma ~ N(0, 1); 10 points x ~ N(mu, exp(logSigma))), mean-field normal guide',
+    ms: { native: t.native.medianMs, stock: t.stock.medianMs },
+    stepsPerSecond: { native: round(1000 / t.native.medianMs), stock: round(1000 / t.stock.medianMs) },
+  };
+}
