@@ -1,0 +1,62 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RunConfig, RunResult } from '../run.js';
+import type { EstimatorName, Hyper } from '../registry.js';
+
+type Runner = (config: RunConfig) => Promise<RunResult | { readonly skipped: string }>;
+
+export interface BudgetedRun {
+  readonly example: string;
+  readonly estimator: EstimatorName;
+  readonly seed: number;
+  /** Training wall-clock budget for this run. */
+  readonly minutes: number;
+  readonly overrides: Partial<Hyper>;
+  readonly out: string;
+  /** Fixed epochs instead of a time budget (equal-epoch comparisons). */
+  readonly epochs?: number;
+}
+
+/**
+ * Run one example for a time budget: a one-epoch calibration run (cheap evaluation) measures seconds
+ * per epoch, then the real run gets floor(budget / that) epochs, at least one. Epoch counts, not a
+ * clock inside the loop, keep the run reproducible from its result file.
+ */
+export async function budgetedRun(run: Runner, spec: BudgetedRun): Promise<RunResult> {
+  const base = { example: spec.example, estimator: spec.estimator, seed: spec.seed, quick: false, quiet: false } as const;
+  let epochs = spec.epochs;
+  if (epochs === undefined) {
+    const scratch = mkdtempSync(join(tmpdir(), 'roulette-calibration-'));
+    const calibration = await run({ ...base, overrides: { ...spec.overrides, epochs: 1, evalK: 1 }, out: scratch, quiet: true });
+    rmSync(scratch, { recursive: true, force: true });
+    if ('skipped' in calibration) throw new Error(`${spec.example}: ${calibration.skipped}`);
+    epochs = Math.max(1, Math.floor((spec.minutes * 60) / calibration.seconds.train));
+  }
+  const result = await run({ ...base, overrides: { ...spec.overrides, epochs }, out: spec.out });
+  if ('skipped' in result) throw new Error(`${spec.example}: ${result.skipped}`);
+  return result;
+}
+
+export interface Row {
+  readonly estimator: string;
+  readonly seed: number;
+  readonly epochs: number;
+  readonly seconds: number;
+  readonly value: number;
+}
+
+/** Rows grouped by estimator: mean and spread over seeds. */
+export function markdownTable(rows: readonly Row[], label: string): string {
+  const names = [...new Set(rows.map((r) => r.estimator))];
+  const lines = [`| estimator | seeds | epochs | train s | ${label} (mean ± sd over seeds) |`, '| --- | --- | --- | --- | --- |'];
+  for (const name of names) {
+    const mine = rows.filter((r) => r.estimator === name);
+    const mean = mine.reduce((a, r) => a + r.value, 0) / mine.length;
+    const sd = mine.length > 1 ? Math.sqrt(mine.reduce((a, r) => a + (r.value - mean) ** 2, 0) / (mine.length - 1)) : NaN;
+    const epochs = mine.map((r) => r.epochs).join('/');
+    const seconds = (mine.reduce((a, r) => a + r.seconds, 0) / mine.length).toFixed(0);
+    lines.push(`| ${name} | ${mine.map((r) => r.seed).join(',')} | ${epochs} | ${seconds} | ${mean.toFixed(4)}${Number.isNaN(sd) ? '' : ` ± ${sd.toFixed(4)}`} |`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,260 @@
+/**
+ * The gallery runner: train one registered example with one estimator, evaluate its test
+ * log-likelihood, and write examples/results/<name>/<estimator>.json.
+ *
+ *   npm run example -- ppca --estimator mlrr --r 0.6 --epochs 20 --seed 1
+ *   npm run example -- list
+ *
+ * Options: --estimator <elbo|iwae|sumo|mlss|mlrr|cisir> --epochs N --seed S --batch B --lr LR
+ *   --k K --r R --level L --m M --particles P --lag L --eval-k K --clip C --quick --out DIR --quiet
+ */
+import * as tf from '@tensorflow/tfjs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { adam, cisir, elbo, iwae, logLikelihood, mlrr, mlss, rmsprop, sumo, svi, type SviOptions } from '../src/inference/index.js';
+import { fail } from '../src/runtime/errors.js';
+import { clearParamStore, ready, Stream } from '../src/index.js';
+import { ESTIMATORS, registry, type EstimatorName, type GalleryData, type GalleryExample, type GalleryProgram, type Hyper } from './registry.js';
+
+export interface RunConfig {
+  readonly example: string;
+  readonly estimator: EstimatorName;
+  readonly seed: number;
+  readonly quick: boolean;
+  /** Hyperparameters given on the command line; the rest come from the example's defaults. */
+  readonly overrides: Partial<Hyper>;
+  /** Directory for <name>/<estimator>.json (default examples/results). */
+  readonly out: string;
+  readonly quiet: boolean;
+}
+
+export interface EpochRecord {
+  readonly epoch: number;
+  /** Mean per-datapoint objective of the model-side estimator over the epoch's steps. */
+  readonly objective: number;
+  readonly seconds: number;
+  readonly steps: number;
+  /** The estimator's stats, averaged over the epoch's steps (non-finite values skipped). */
+  readonly stats: Readonly<Record<string, number>>;
+}
+
+export interface RunResult {
+  readonly example: string;
+  readonly estimator: EstimatorName;
+  readonly backend: string;
+  readonly config: Hyper & { readonly seed: number; readonly quick: boolean; readonly cisirKernel?: string };
+  readonly data: Readonly<Record<string, number | string>>;
+  readonly epochs: readonly EpochRecord[];
+  /** Per-step per-datapoint objective (the model-side estimator's estimate of log p(x) or its bound). */
+  readonly stepObjectives: readonly number[];
+  /** IWAE bound with config.evalK draws per test point, averaged over test points. */
+  readonly testLogLikelihood: number;
+  readonly exactTestLogLikelihood?: number;
+  readonly seconds: { readonly train: number; readonly evaluate: number; readonly total: number };
+  readonly stepsPerSecond: number;
+  readonly finishedAt: string;
+}
+
+/** The optimiser options for one estimator name: `{ estimator }`, or model and guide objectives. */
+export function estimatorOptions(name: EstimatorName, h: Hyper, example: GalleryExample): Pick<SviOptions, 'estimator' | 'model' | 'guide'> {
+  const guide = example.guideObjective?.(h);
+  const withGuide = guide ? { guide } : {};
+  switch (name) {
+    case 'elbo':
+      return { estimator: elbo({ particles: h.particles }) };
+    case 'iwae':
+      return { estimator: iwae({ k: h.k }) };
+    case 'sumo':
+      return { estimator: sumo({ m: h.m, ...withGuide }) };
+    case 'mlss':
+      return { estimator: mlss({ r: h.r, level: h.level, ...withGuide }) };
+    case 'mlrr':
+      return { estimator: mlrr({ r: h.r, level: h.level, ...withGuide }) };
+    case 'cisir':
+      return { estimator: cisir({ k: h.k, lag: h.lag, kernel: example.cisirKernel ?? 'isir-disir', ...withGuide }) };
+  }
+}
+
+function shuffled(count: number, stream: Stream): number[] {
+  const order = Array.from({ length: count }, (_, i) => i);
+  for (let i = count - 1; i > 0; i--) {
+    const j = stream.int(i + 1);
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order;
+}
+
+function progress(label: string, done: number, total: number, objective: number): void {
+  const width = 30;
+  const filled = Math.round((width * done) / total);
+  process.stderr.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} steps, objective ${objective.toFixed(3)}   `);
+  if (done === total) process.stderr.write('\n');
+}
+
+/** Test log-likelihood per datapoint: the IWAE-k bound, `chunk` test points at a time. */
+export function evaluate(model: GalleryProgram, guide: GalleryProgram, data: GalleryData, k: number, seed: number): number {
+  const stream = Stream.fromSeed(`${seed}-test-data`);
+  const per = data.fullBatch ? data.test.count : 50;
+  let total = 0;
+  for (let start = 0; start < data.test.count; start += per) {
+    const indices = Array.from({ length: Math.min(per, data.test.count - start) }, (_, i) => start + i);
+    const batch = data.test.batch(indices, stream);
+    const result = logLikelihood(model, guide, [batch], { k, chunk: Math.min(k, 100), seed: `${seed}-test-${start}` });
+    // With global latents the test set is one datapoint: report per observation, like training.
+    total += data.fullBatch ? result.total : result.perDatapoint.reduce((a, v) => a + v, 0);
+    for (const t of batch) t.dispose();
+  }
+  return total / data.test.count;
+}
+
+/** Train `config.example` with `config.estimator`, evaluate, write the result file; returns the result (or a skip reason). */
+export async function runExample(config: RunConfig): Promise<RunResult | { readonly skipped: string }> {
+  const example = registry.get(config.example);
+  if (!example) fail('invalid-argument', `unknown example '${config.example}'; known: ${[...registry.keys()].join(', ')}`, 'example');
+  if (!example.estimators.includes(config.estimator)) {
+    fail('invalid-argument', `example '${example.name}' does not support --estimator ${config.estimator}; use one of ${example.estimators.join(', ')}`, 'estimator');
+  }
+  const backend = await ready();
+  const hyper: Hyper = { ...example.defaults, ...(config.quick ? example.quick : {}), ...config.overrides };
+  const loaded = await example.load(config.seed, config.quick);
+  if ('skipped' in loaded) return loaded;
+  const data = loaded;
+  const start = performance.now();
+  clearParamStore();
+  const built = example.build(data);
+  const optimizer = hyper.optimizer === 'rmsprop' ? rmsprop({ lr: hyper.lr }) : adam({ lr: hyper.lr });
+  const fit = svi(built.model, built.guide, {
+    ...estimatorOptions(config.estimator, hyper, example),
+    optimizer,
+    seed: config.seed,
+    ...(hyper.clip !== undefined ? { clip: hyper.clip } : {}),
+  });
+  const batchSize = data.fullBatch ? data.train.count : Math.min(hyper.batch, data.train.count);
+  const perEpoch = Math.floor(data.train.count / batchSize);
+  const totalSteps = perEpoch * hyper.epochs;
+  const stream = Stream.fromSeed(`${config.seed}-batches`);
+  const epochs: EpochRecord[] = [];
+  const stepObjectives: number[] = [];
+  for (let epoch = 1; epoch <= hyper.epochs; epoch++) {
+    const order = data.fullBatch ? Array.from({ length: data.train.count }, (_, i) => i) : shuffled(data.train.count, stream);
+    const sums: Record<string, number> = {};
+    const counts: Record<string, number> = {};
+    let objective = 0;
+    for (let s = 0; s < perEpoch; s++) {
+      const batch = data.train.batch(order.slice(s * batchSize, (s + 1) * batchSize), stream);
+      const result = fit.step(batch);
+      for (const t of batch) t.dispose();
+      const perDatapoint = result.logMarginal / batchSize;
+      stepObjectives.push(perDatapoint);
+      objective += perDatapoint;
+      for (const [key, value] of Object.entries({ ...result.stats, cost: result.cost, gradNormModel: result.gradNorm.model, gradNormGuide: result.gradNorm.guide })) {
+        if (!Number.isFinite(value)) continue;
+        sums[key] = (sums[key] ?? 0) + value;
+        counts[key] = (counts[key] ?? 0) + 1;
+      }
+      if (!config.quiet) progress(`${example.name}/${config.estimator} epoch ${epoch}/${hyper.epochs}`, stepObjectives.length, totalSteps, perDatapoint);
+    }
+    epochs.push({
+      epoch,
+      objective: objective / perEpoch,
+      seconds: (performance.now() - start) / 1000,
+      steps: perEpoch,
+      stats: Object.fromEntries(Object.keys(sums).map((key) => [key, sums[key]! / counts[key]!])),
+    });
+  }
+  const trainSeconds = (performance.now() - start) / 1000;
+  const testLogLikelihood = evaluate(built.model, built.guide, data, hyper.evalK, config.seed);
+  const exact = example.exactTestLogLikelihood?.(data);
+  const total = (performance.now() - start) / 1000;
+  const result: RunResult = {
+    example: example.name,
+    estimator: config.estimator,
+    backend,
+    config: { ...hyper, seed: config.seed, quick: config.quick, ...(config.estimator === 'cisir' ? { cisirKernel: example.cisirKernel ?? 'isir-disir' } : {}) },
+    data: { ...data.info, batch: batchSize, stepsPerEpoch: perEpoch },
+    epochs,
+    stepObjectives,
+    testLogLikelihood,
+    ...(exact !== undefined ? { exactTestLogLikelihood: exact } : {}),
+    seconds: { train: trainSeconds, evaluate: total - trainSeconds, total },
+    stepsPerSecond: totalSteps / trainSeconds,
+    finishedAt: new Date().toISOString(),
+  };
+  for (const t of built.owned ?? []) t.dispose();
+  data.dispose();
+  clearParamStore();
+  const dir = join(config.out, example.name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${config.estimator}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  return result;
+}
+
+const NUMBER_OPTIONS = ['epochs', 'batch', 'lr', 'clip', 'k', 'r', 'level', 'm', 'particles', 'lag', 'eval-k'] as const;
+
+/** Parse the command line (`name --estimator e ...`) into a RunConfig. */
+export function parseRunArgs(argv: readonly string[]): RunConfig {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      estimator: { type: 'string', default: 'elbo' },
+      seed: { type: 'string', default: '1' },
+      quick: { type: 'boolean', default: false },
+      quiet: { type: 'boolean', default: false },
+      out: { type: 'string', default: 'examples/results' },
+      optimizer: { type: 'string' },
+      ...Object.fromEntries(NUMBER_OPTIONS.map((o) => [o, { type: 'string' as const }])),
+    },
+  });
+  const name = positionals[0];
+  if (!name) fail('invalid-argument', `give an example name: ${[...registry.keys()].join(', ')}`, 'example');
+  const estimator = String(values.estimator);
+  if (!(ESTIMATORS as readonly string[]).includes(estimator)) fail('invalid-argument', `--estimator must be one of ${ESTIMATORS.join(', ')}, got '${estimator}'`, 'estimator');
+  const overrides: Record<string, number | string> = {};
+  for (const option of NUMBER_OPTIONS) {
+    const raw = (values as Record<string, string | boolean | undefined>)[option];
+    if (typeof raw !== 'string') continue;
+    const value = Number(raw);
+    if (!Number.isFinite(value)) fail('invalid-argument', `--${option} must be a number, got '${raw}'`, option);
+    overrides[option === 'eval-k' ? 'evalK' : option] = value;
+  }
+  if (values.optimizer !== undefined) {
+    if (values.optimizer !== 'adam' && values.optimizer !== 'rmsprop') fail('invalid-argument', `--optimizer must be adam or rmsprop`, 'optimizer');
+    overrides['optimizer'] = values.optimizer;
+  }
+  const seed = Number(values.seed);
+  if (!Number.isInteger(seed)) fail('invalid-argument', `--seed must be an integer, got '${values.seed}'`, 'seed');
+  return {
+    example: name,
+    estimator: estimator as EstimatorName,
+    seed,
+    quick: values.quick === true,
+    overrides: overrides as Partial<Hyper>,
+    out: String(values.out),
+    quiet: values.quiet === true,
+  };
+}
+
+async function main(): Promise<void> {
+  if (process.argv[2] === 'list') {
+    for (const e of registry.values()) console.log(`${e.name.padEnd(24)} ${e.estimators.join(',').padEnd(32)} ${e.description}`);
+    return;
+  }
+  const config = parseRunArgs(process.argv.slice(2));
+  const result = await runExample(config);
+  if ('skipped' in result) {
+    console.log(`skipped ${config.example}: ${result.skipped}`);
+    return;
+  }
+  const last = result.epochs[result.epochs.length - 1]!;
+  console.log(
+    `${result.example}/${result.estimator}: final train objective ${last.objective.toFixed(4)}, test log-likelihood (IWAE-${result.config.evalK}) ${result.testLogLikelihood.toFixed(4)}` +
+      (result.exactTestLogLikelihood !== undefined ? `, exact ${result.exactTestLogLikelihood.toFixed(4)}` : '') +
+      `; ${result.stepsPerSecond.toFixed(2)} steps/s, ${result.seconds.total.toFixed(1)} s -> ${join(config.out, result.example, `${result.estimator}.json`)}`,
+  );
+  tf.disposeVariables();
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -1,0 +1,30 @@
+import { fashionMnistMissing, loadFashionMnist } from '../data/fashion-mnist.js';
+import { meanImageLogit } from '../data/mnist.js';
+import { imageSplit, trainingImages, type GalleryData, type GalleryExample } from '../registry.js';
+import { vae } from '../vae-mnist/model.js';
+
+/** Training and test images per run (Fashion-MNIST has 60,000 / 10,000; 2 cores bound what we fit). */
+const SIZES = { full: [5000, 500], quick: [100, 10] } as const;
+
+export const example: GalleryExample = {
+  name: 'vae-fashion-mnist',
+  description: 'the vae-mnist VAE (784-200-200-20 tanh, Bernoulli decoder) on Fashion-MNIST, dynamically binarised',
+  estimators: ['elbo', 'iwae', 'sumo', 'mlss', 'mlrr', 'cisir'],
+  cisirKernel: 'isir-disir',
+  defaults: { epochs: 20, batch: 100, lr: 1e-3, optimizer: 'adam', k: 5, r: 0.6, level: 0, m: 1, particles: 1, lag: 10, evalK: 5000 },
+  quick: { epochs: 2, batch: 10, lr: 3e-3, k: 3, lag: 2, evalK: 10 },
+  load(seed, quick) {
+    const missing = fashionMnistMissing();
+    if (missing) return { skipped: missing };
+    const [nTrain, nTest] = quick ? SIZES.quick : SIZES.full;
+    const { train, test } = loadFashionMnist(nTrain, nTest, seed);
+    const data: GalleryData = { train: imageSplit(train), test: imageSplit(test), quick, info: { train: train.count, test: test.count, pixels: 784 }, dispose() {} };
+    trainingImages.set(data, train);
+    return data;
+  },
+  build(data) {
+    const bias = meanImageLogit(trainingImages.get(data)!);
+    const { model, guide } = vae({ latent: data.quick ? 5 : 20, hidden: data.quick ? [20] : [200, 200], outputBias: bias });
+    return { model: (b) => model(b[0]!), guide: (b) => guide(b[0]!), owned: [bias] };
+  },
+};
