@@ -34,9 +34,11 @@ export interface Svi<A extends unknown[]> {
   readonly steps: number;
 }
 
-function globalNorm(grads: readonly tf.Tensor[]): number {
-  if (grads.length === 0) return 0;
-  return tf.tidy(() => Math.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g)))).dataSync()[0]!));
+/** Sum of squares of each group of tensors, read back in a single sync. */
+function squaredNorms(groups: readonly (readonly tf.Tensor[])[]): number[] {
+  return Array.from(
+    tf.tidy(() => tf.stack(groups.map((g) => (g.length === 0 ? tf.scalar(0) : tf.addN(g.map((t) => tf.sum(tf.square(t))))))).dataSync()),
+  );
 }
 
 /**
@@ -64,16 +66,15 @@ export function svi<A extends unknown[]>(model: Program<A>, guide: Program<A>, o
       const result = gradients(model, guide, args, { ...options, seed: stream });
       const store = getParamStore();
       const names = Object.keys(result.grads);
-      const bad = names.filter((n) => !tf.tidy(() => tf.all(tf.isFinite(result.grads[n]!)).dataSync()[0] === 1));
-      if (bad.length > 0 || !Number.isFinite(result.loss)) {
+      const groups = { model: names.filter((n) => store.role(n) === 'model'), guide: names.filter((n) => store.role(n) !== 'model') };
+      // Both groups' squared norms in one read: a non-finite gradient makes its group's sum non-finite.
+      const [modelSq, guideSq] = squaredNorms([groups.model, groups.guide].map((g) => g.map((n) => result.grads[n]!)));
+      if (!Number.isFinite(modelSq) || !Number.isFinite(guideSq) || !Number.isFinite(result.loss)) {
+        const bad = names.filter((n) => !tf.tidy(() => tf.all(tf.isFinite(result.grads[n]!)).dataSync()[0] === 1));
         for (const g of Object.values(result.grads)) g.dispose();
         reportNonFinite({ model, guide, args, vectorize: options.vectorize ?? true }, stream.split(10), result.cost, bad, result.loss);
       }
-      const groups = { model: names.filter((n) => store.role(n) === 'model'), guide: names.filter((n) => store.role(n) !== 'model') };
-      const gradNorm = {
-        model: globalNorm(groups.model.map((n) => result.grads[n]!)),
-        guide: globalNorm(groups.guide.map((n) => result.grads[n]!)),
-      };
+      const gradNorm = { model: Math.sqrt(modelSq!), guide: Math.sqrt(guideSq!) };
       const byVariable = new Map<string, tf.Tensor>();
       for (const group of ['model', 'guide'] as const) {
         const limit = clip[group];

@@ -83,12 +83,18 @@ export abstract class DistributionBase implements Distribution {
           const nan = tf.isNaN(v);
           return tf.logicalOr(this.admits(v), eventAxes.length ? tf.any(nan, eventAxes) : nan);
         });
-        let okValue = ok;
-        for (let i = 0; i < eventAxes.length; i++) okValue = tf.expandDims(okValue, okValue.rank);
-        // Evaluate the density at a safe point outside the support (the "double where"), so the unused
-        // branch cannot put NaN into gradients.
-        const safe = tf.where(okValue, v, this.interior());
-        lp = tf.where(ok, this.logDensity(safe), tf.scalar(-Infinity));
+        if (tf.all(ok).dataSync()[0] === 1) {
+          // Every value is admissible (the usual case: one read is cheaper than the masked path's kernels
+          // and their gradients), so the density itself is exact and its gradient clean.
+          lp = this.logDensity(v);
+        } else {
+          let okValue = ok;
+          for (let i = 0; i < eventAxes.length; i++) okValue = tf.expandDims(okValue, okValue.rank);
+          // Evaluate the density at a safe point outside the support (the "double where"), so the unused
+          // branch cannot put NaN into gradients.
+          const safe = tf.where(okValue, v, this.interior());
+          lp = tf.where(ok, this.logDensity(safe), tf.scalar(-Infinity));
+        }
       }
       // Always a new tensor (broadcastTo clones when shapes agree): lp may be a parameter itself.
       return tf.broadcastTo(lp, outShape);
