@@ -203,6 +203,8 @@ export function cisir(options: CisirOptions = {}): Estimator & { readonly beta: 
       meetingMax: meetings.length ? Math.max(...meetings) : NaN,
       capped,
       ess: meanEss,
+      // Meeting-time histogram (pairs per bin; capped pairs are counted in stats.capped instead).
+      ...meetingHistogram(meetings),
     };
     // Adapt beta between estimates only (identical in both chains within one).
     if (kernel !== 'isir' && (options.adaptBeta ?? true) && Number.isFinite(meanEss)) {
@@ -256,6 +258,20 @@ export function cisir(options: CisirOptions = {}): Estimator & { readonly beta: 
   return estimator;
 }
 
+const MEETING_BINS = [10, 20, 40, 80, 160, 320] as const;
+
+/** Counts of meeting times in (previous bin, bin], keyed 'meetingLe10', ..., and 'meetingGt320'. */
+function meetingHistogram(times: readonly number[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  let lower = 0;
+  for (const upper of MEETING_BINS) {
+    out[`meetingLe${upper}`] = times.filter((t) => t > lower && t <= upper).length;
+    lower = upper;
+  }
+  out[`meetingGt${lower}`] = times.filter((t) => t > lower).length;
+  return out;
+}
+
 /** Particle-datapoint rows evaluated at once when accumulating the gradient (bounds memory). */
 const ROWS_PER_CHUNK = 4096;
 
@@ -288,7 +304,8 @@ function accumulateGradients<A extends unknown[]>(
     value.dispose();
     for (const [name, g] of Object.entries(grads)) {
       const previous = total.get(name);
-      total.set(name, previous ? tf.tidy(() => tf.add(previous, g)) : g);
+      // Kept: the simulation owns these until its dispose(), whatever tidy scope it was made in.
+      total.set(name, tf.keep(previous ? tf.tidy(() => tf.add(previous, g)) : g));
       if (previous) {
         previous.dispose();
         g.dispose();

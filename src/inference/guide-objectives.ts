@@ -14,7 +14,9 @@ function guideOnly(name: string, role: string): void {
 
 /**
  * Minimise the second moment E[estimate^2] over phi (SUMO's choice): since E[estimate] = log p(x) does
- * not depend on phi, this minimises the estimator's variance. Needs reparameterised guide sites.
+ * not depend on phi, this minimises the estimator's variance. Needs reparameterised guide sites. Its
+ * gradients are heavy-tailed (they carry the estimate squared): use small steps and clipping (on the
+ * linear Gaussian model lr 0.02 lowers the variance, lr 0.05 makes it diverge).
  *
  * @example
  * svi(model, guide, { model: sumo(), guide: varianceObjective(sumo()) });

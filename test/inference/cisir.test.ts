@@ -175,6 +175,29 @@ describe('discrete latents (ISIR needs no reparameterisation)', () => {
   });
 });
 
+describe('stats', () => {
+  it('report meeting times (mean, max, histogram), iterations and cap hits', async () => {
+    clearParamStore();
+    const { model, guide } = linearGaussian(1);
+    const x = tf.tensor2d([[0.5], [1.5], [-0.2]]);
+    gradients(model, guide, [x], { estimator: iwae({ k: 2 }), seed: 0 });
+    const problem: Problem<[tf.Tensor]> = { model, guide, args: [x], vectorize: true };
+    const estimator = cisir({ k: 4, lag: 3 });
+    const simulation = tf.tidy(() => estimator.simulate!(problem, Stream.fromSeed(3), 'model'));
+    const stats = estimator.surrogate(problem, Stream.fromSeed(3), 'model', simulation).stats;
+    simulation!.dispose();
+    const binned = Object.entries(stats).filter(([key]) => key.startsWith('meetingLe') || key.startsWith('meetingGt'));
+    expect(binned.reduce((a, [, v]) => a + v, 0) + stats['capped']!).toBe(3); // every pair counted once
+    expect(stats['meetingMax']!).toBeGreaterThanOrEqual(stats['meetingMean']!);
+    expect(stats['iterations']!).toBeGreaterThanOrEqual(stats['meetingMax']!);
+    // a cap of 1 iteration cannot let pairs meet after the lag: every pair is counted as capped
+    const capped = cisir({ k: 4, lag: 3, maxIterations: 3 });
+    const sim2 = tf.tidy(() => capped.simulate!(problem, Stream.fromSeed(3), 'model'));
+    expect(capped.surrogate(problem, Stream.fromSeed(3), 'model', sim2).stats['capped']).toBeGreaterThan(0);
+    sim2!.dispose();
+  });
+});
+
 describe('resources', () => {
   it('tf.memory().numTensors is flat across 500 estimates', async () => {
     clearParamStore();
