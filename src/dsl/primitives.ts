@@ -3,6 +3,7 @@ import { resolveConstraint, type ConstraintSpec } from '../runtime/constraints.j
 import { fail } from '../runtime/errors.js';
 import type { DeterministicMessage, ParamMessage, SampleMessage } from '../runtime/messages.js';
 import type { ParamInit } from '../runtime/param-store.js';
+import '../runtime/default-action.js'; // primitives need the default actions installed (a side effect)
 import { apply } from '../runtime/stack.js';
 import type { Distribution } from './distributions/distribution.js';
 import { unit } from './distributions/index.js';

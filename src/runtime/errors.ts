@@ -14,7 +14,8 @@ export type RouletteErrorCode =
   | 'backend-unavailable'
   | 'param-error'
   | 'io-error'
-  | 'unsupported-model';
+  | 'unsupported-model'
+  | 'program-error';
 
 /**
  * The one error type roulette throws deliberately. Messages name the site or argument, say what was

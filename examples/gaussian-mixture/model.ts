@@ -1,0 +1,30 @@
+import * as tf from '@tensorflow/tfjs';
+import { categorical, normal } from '../../src/dsl/distributions/index.js';
+import { mlp } from '../../src/dsl/nn.js';
+import { observe, param, sample } from '../../src/dsl/primitives.js';
+import { plate } from '../../src/runtime/index.js';
+
+/**
+ * The Gaussian mixture of model.ppl in TypeScript (the same sites, params and net): c ~ Categorical(logits = mixing),
+ * x | c ~ N(locs[c], scale^2 I) in 2-D, with an amortised categorical guide q(c | x) = Cat(logits = assign(x)).
+ */
+export function gaussianMixture(components = 3) {
+  const assign = mlp('assign', [2, 16, components]);
+  const model = (x: tf.Tensor): void => {
+    const mixing = param('mixing', tf.zeros([components]));
+    const locs = param('locs', tf.tensor2d([[-2, 0], [0, 2], [2, 0]].slice(0, components)));
+    const scale = param('scale', tf.fill([], 1), { constraint: 'positive' });
+    plate('data', x.shape[0]!, () => {
+      const c = sample('c', categorical({ logits: mixing }));
+      // locs[c] as a one-hot product: tf.gather's gradient has no kernel on the wasm backend.
+      const chosen = tf.sum(tf.mul(tf.expandDims(tf.oneHot(tf.cast(c, 'int32'), components), -1), locs), -2);
+      observe('x', normal(chosen, scale).toEvent(1), x);
+    });
+  };
+  const guide = (x: tf.Tensor): void => {
+    plate('data', x.shape[0]!, () => {
+      sample('c', categorical({ logits: assign(x) }));
+    });
+  };
+  return { model, guide };
+}
