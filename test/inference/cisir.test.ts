@@ -183,7 +183,7 @@ describe('stats', () => {
     gradients(model, guide, [x], { estimator: iwae({ k: 2 }), seed: 0 });
     const problem: Problem<[tf.Tensor]> = { model, guide, args: [x], vectorize: true };
     const estimator = cisir({ k: 4, lag: 3 });
-    const simulation = tf.tidy(() => estimator.simulate!(problem, Stream.fromSeed(3), 'model'));
+    const simulation = estimator.simulate!(problem, Stream.fromSeed(3), 'model');
     const stats = estimator.surrogate(problem, Stream.fromSeed(3), 'model', simulation).stats;
     simulation!.dispose();
     const binned = Object.entries(stats).filter(([key]) => key.startsWith('meetingLe') || key.startsWith('meetingGt'));
@@ -192,7 +192,7 @@ describe('stats', () => {
     expect(stats['iterations']!).toBeGreaterThanOrEqual(stats['meetingMax']!);
     // a cap of 1 iteration cannot let pairs meet after the lag: every pair is counted as capped
     const capped = cisir({ k: 4, lag: 3, maxIterations: 3 });
-    const sim2 = tf.tidy(() => capped.simulate!(problem, Stream.fromSeed(3), 'model'));
+    const sim2 = capped.simulate!(problem, Stream.fromSeed(3), 'model');
     expect(capped.surrogate(problem, Stream.fromSeed(3), 'model', sim2).stats['capped']).toBeGreaterThan(0);
     sim2!.dispose();
   });
