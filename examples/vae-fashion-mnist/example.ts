@@ -1,6 +1,5 @@
 import { fashionMnistMissing, loadFashionMnist } from '../data/fashion-mnist.js';
-import { meanImageLogit } from '../data/mnist.js';
-import { imageSplit, trainingImages, type GalleryData, type GalleryExample } from '../registry.js';
+import { imageData, withImageBias, type GalleryExample } from '../registry.js';
 import { vae } from '../vae-mnist/model.js';
 
 /** Training and test images per run (Fashion-MNIST has 60,000 / 10,000; 2 cores bound what we fit). */
@@ -18,13 +17,7 @@ export const example: GalleryExample = {
     if (missing) return { skipped: missing };
     const [nTrain, nTest] = quick ? SIZES.quick : SIZES.full;
     const { train, test } = loadFashionMnist(nTrain, nTest, seed);
-    const data: GalleryData = { train: imageSplit(train), test: imageSplit(test), quick, info: { train: train.count, test: test.count, pixels: 784 }, dispose() {} };
-    trainingImages.set(data, train);
-    return data;
+    return imageData(train, test, quick);
   },
-  build(data) {
-    const bias = meanImageLogit(trainingImages.get(data)!);
-    const { model, guide } = vae({ latent: data.quick ? 5 : 20, hidden: data.quick ? [20] : [200, 200], outputBias: bias });
-    return { model: (b) => model(b[0]!), guide: (b) => guide(b[0]!), owned: [bias] };
-  },
+  build: (data) => withImageBias(data, (bias) => vae({ latent: data.quick ? 5 : 20, hidden: data.quick ? [20] : [200, 200], outputBias: bias })),
 };
