@@ -9,9 +9,9 @@ export function normalKL(guideSite: SampleSite, modelSite: SampleSite): tf.Tenso
   const q = guideSite.fn;
   const p = modelSite.fn;
   if (q.name !== 'normal' || p.name !== 'normal') return undefined;
+  if (!q.mean || !q.variance || !p.mean || !p.variance) return undefined;
   if (!tf.util.arraysEqual([...q.eventShape], [...p.eventShape])) return undefined;
-  const { mean: mq, variance: vq } = moments(q);
-  const { mean: mp, variance: vp } = moments(p);
+  const [mq, vq, mp, vp] = [q.mean(), q.variance(), p.mean(), p.variance()];
   // KL = 1/2 [ log(vp / vq) + (vq + (mq - mp)^2) / vp - 1 ], elementwise.
   const elementwise = tf.mul(0.5, tf.sub(tf.add(tf.log(tf.div(vp, vq)), tf.div(tf.add(vq, tf.square(tf.sub(mq, mp))), vp)), 1));
   const eventDims = p.eventShape.length;
@@ -19,9 +19,4 @@ export function normalKL(guideSite: SampleSite, modelSite: SampleSite): tf.Tenso
   let kl = eventDims > 0 ? tf.sum(elementwise, axes) : elementwise;
   if (modelSite.mask) kl = tf.where(tf.broadcastTo(modelSite.mask, kl.shape), kl, tf.zerosLike(kl));
   return modelSite.scale === 1 ? kl : tf.mul(kl, modelSite.scale);
-}
-
-function moments(fn: SampleSite['fn']): { mean: tf.Tensor; variance: tf.Tensor } {
-  const d = fn as SampleSite['fn'] & { mean(): tf.Tensor; variance(): tf.Tensor };
-  return { mean: d.mean(), variance: d.variance() };
 }

@@ -16,6 +16,9 @@ export interface SiteDistribution {
   rsample(rng?: RandomSource): tf.Tensor;
   logProb(value: tf.Tensor): tf.Tensor;
   expand(batchShape: readonly number[]): SiteDistribution;
+  /** Moments, where known in closed form (closed-form KL terms use them). */
+  mean?(): tf.Tensor;
+  variance?(): tf.Tensor;
 }
 
 /** One enclosing plate as seen by a site: `dim` counts from the right of the batch shape (-1, -2, ...). */
