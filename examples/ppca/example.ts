@@ -31,7 +31,7 @@ export const example: GalleryExample = {
   description: 'probabilistic PCA (Ruiz et al. 6.1), D = 5, d = 2, on seeded synthetic data: exact log p(x) to compare with',
   estimators: ['elbo', 'iwae', 'sumo', 'mlss', 'mlrr', 'cisir'],
   cisirKernel: 'isir-disir',
-  defaults: { epochs: 300, batch: 100, lr: 1e-2, optimizer: 'adam', k: 5, r: 0.6, level: 0, m: 1, particles: 1, lag: 5, evalK: 1000 },
+  defaults: { epochs: 300, batch: 100, lr: 0.05, optimizer: 'adam', k: 5, r: 0.6, level: 0, m: 1, particles: 1, lag: 5, evalK: 1000 },
   quick: { epochs: 4, batch: 25, lr: 5e-2, k: 3, lag: 2, evalK: 20 },
   load(seed, quick) {
     const stream = Stream.fromSeed(`ppca-data-${seed}`);
