@@ -66,6 +66,9 @@ describe('automatic guides', () => {
     const text = readFileSync(join(root, 'examples/linear-gaussian/model.ppl'), 'utf8');
     const noGuide = join(dir, 'no-guide.ppl');
     writeFileSync(noGuide, text.replace(/guide\s*\{[\s\S]*\}\s*$/, ''));
+    const checked = await roulette(['check', noGuide]);
+    expect(checked.code, checked.stderr).toBe(0);
+    expect(checked.stdout).toContain('no guide block: fit and eval use --guide auto:normal');
     const out = join(dir, 'auto-params.json');
     const fit = await roulette(['fit', noGuide, '--data', lgData, '--steps', '20', '--lr', '0.05', '--out', out, '--json']);
     expect(fit.code, fit.stderr).toBe(0);

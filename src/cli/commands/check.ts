@@ -21,7 +21,8 @@ export async function checkCommand(argv: readonly string[]): Promise<number> {
   }
   const file = oneFile(positionals, CHECK_USAGE);
   const text = await readProgram(file);
-  const { diagnostics } = check(text);
+  // Like fit and eval, which give a file without a guide block an automatic guide (auto:normal).
+  const { diagnostics, ast } = check(text, { guideOptional: true });
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   const warnings = diagnostics.length - errors;
   if (values['json']) {
@@ -38,7 +39,9 @@ export async function checkCommand(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify({ file, ok: errors === 0, errors, warnings, diagnostics: out }, null, 2)}\n`);
   } else {
     if (diagnostics.length > 0) process.stderr.write(`${formatDiagnostics(text, diagnostics, { file })}\n`);
-    const summary = errors === 0 ? 'ok' : `${errors} error${errors === 1 ? '' : 's'}`;
+    const hasGuide = ast?.declarations.some((d) => d.kind === 'guide') ?? true;
+    const automatic = errors === 0 && !hasGuide ? ' (no guide block: fit and eval use --guide auto:normal)' : '';
+    const summary = errors === 0 ? `ok${automatic}` : `${errors} error${errors === 1 ? '' : 's'}`;
     process.stdout.write(`${file}: ${summary}${warnings > 0 ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}\n`);
   }
   return errors > 0 ? 1 : 0;
