@@ -4,7 +4,7 @@ import type { Stream } from '../runtime/rng.js';
 import { ChainRunner, type ChainState, type Evaluated } from './cisir/chains.js';
 import type { Estimator, Simulation, Surrogate } from './estimator.js';
 import { iwae } from './iwae.js';
-import { getParamStore } from '../runtime/param-store.js';
+import { accumulate, linearLoss, roleVariables } from './accumulated-gradient.js';
 import { modelLogProbAt } from './log-weights.js';
 import type { Problem } from './program.js';
 import { logMeanExp } from './logmeanexp.js';
@@ -246,12 +246,7 @@ export function cisir(options: CisirOptions = {}): Estimator & { readonly beta: 
       const sim = (simulation as CisirSimulation | undefined) ?? fail('invalid-argument', 'cisir: surrogate needs the simulation');
       const objective = tf.mul(tf.sum(sim.iwae), sim.scale) as tf.Scalar;
       // Linear in theta with the accumulated gradient as (constant) slope: its gradient is exactly that.
-      const store = getParamStore();
-      const loss = store
-        .names('model')
-        .map((name) => store.variable(name))
-        .filter((v) => sim.gradients.has(v.name))
-        .reduce<tf.Tensor>((acc, v) => tf.add(acc, tf.sum(tf.mul(sim.gradients.get(v.name)!, v))), tf.scalar(0)) as tf.Scalar;
+      const loss = linearLoss(sim.gradients, 'model');
       return { loss, objective, cost: sim.cost, stats: sim.stats };
     },
   } satisfies Estimator & { readonly beta: number };
@@ -285,8 +280,7 @@ function accumulateGradients<A extends unknown[]>(
   scale: number,
   stream: Stream,
 ): Map<string, tf.Tensor> {
-  const store = getParamStore();
-  const theta = store.names('model').map((name) => store.variable(name));
+  const theta = roleVariables('model');
   const total = new Map<string, tf.Tensor>();
   if (theta.length === 0 || contributions.length === 0) return total;
   const [k, b] = contributions[0]!.coefficients.shape as [number, number];
@@ -302,15 +296,7 @@ function accumulateGradients<A extends unknown[]>(
       return tf.neg(tf.mul(tf.sum(tf.mul(coefficients, perPoint)), scale)) as tf.Scalar;
     }, theta);
     value.dispose();
-    for (const [name, g] of Object.entries(grads)) {
-      const previous = total.get(name);
-      // Kept: the simulation owns these until its dispose(), whatever tidy scope it was made in.
-      total.set(name, tf.keep(previous ? tf.tidy(() => tf.add(previous, g)) : g));
-      if (previous) {
-        previous.dispose();
-        g.dispose();
-      }
-    }
+    accumulate(total, grads);
   }
   return total;
 }

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { fail } from '../runtime/errors.js';
 import type { Stream } from '../runtime/rng.js';
-import type { Estimator, Role, Surrogate } from './estimator.js';
+import { accumulate, linearLoss, roleVariables } from './accumulated-gradient.js';
+import type { Estimator, Role, Simulation, Surrogate } from './estimator.js';
 import { iwae } from './iwae.js';
 import { drawWeighted, prepared, requirePerDatapoint } from './log-weights.js';
 import type { Problem } from './program.js';
@@ -40,6 +41,28 @@ export interface DebiasedOptions {
   readonly maxDraws?: number;
   /** The guide's objective: these estimators give phi no signal (default iwae({ k: 5 }) on fresh draws). */
   readonly guide?: Estimator;
+  /**
+   * Particle-datapoint rows differentiated at once (default 2^15). A step needing more (a large level K)
+   * computes its model gradient in chunks outside the tape: same numbers, bounded memory.
+   */
+  readonly chunkRows?: number;
+}
+
+/** The levels of one step and the draws they need. */
+interface LevelPlan {
+  readonly levels: readonly number[];
+  /** One level per datapoint column. */
+  readonly perColumn: readonly number[];
+  readonly top: number;
+  readonly n: number;
+  readonly columns: number;
+}
+
+/** A model gradient accumulated in chunks (see `chunkRows`). */
+interface ChunkedSimulation extends Simulation {
+  readonly gradients: ReadonlyMap<string, tf.Tensor>;
+  readonly objective: tf.Scalar;
+  readonly stats: Readonly<Record<string, number>>;
 }
 
 /** How one estimator turns a level into draws and log-weights into estimates. */
@@ -55,7 +78,100 @@ export interface LevelScheme {
 
 export function debiased(scheme: LevelScheme, options: DebiasedOptions = {}): DebiasedEstimator {
   const maxDraws = options.maxDraws ?? 2 ** 16;
+  const chunkRows = options.chunkRows ?? 2 ** 15;
   let guideObjective: Estimator | undefined = options.guide;
+
+  /** The step's levels (from `stream`, so every phase of one step draws the same ones). */
+  function plan<A extends unknown[]>(problem: Problem<A>, stream: Stream): LevelPlan {
+    const columns = prepared(problem, stream).datapoints ?? 1;
+    const levelStream = stream.split(20);
+    const levels = Array.from({ length: options.perDatapoint ? columns : 1 }, () => scheme.law.sample(levelStream));
+    const top = Math.max(...levels);
+    const n = scheme.drawsFor(top);
+    if (n > maxDraws) {
+      fail(
+        'invalid-argument',
+        `${scheme.name}: the level drawn (K = ${top}) needs ${n} draws per datapoint, more than maxDraws = ${maxDraws}. ` +
+          `This happens with probability ${scheme.law.tail(top).toExponential(2)} per step. Set maxLevel to cap K (the ` +
+          `estimator then targets a finite-sample bound, not log p(x)), or raise maxDraws if memory allows.`,
+        'maxDraws',
+      );
+    }
+    const perColumn = options.perDatapoint ? levels : new Array<number>(columns).fill(levels[0]!);
+    return { levels, perColumn, top, n, columns };
+  }
+
+  function stats(p: LevelPlan): Record<string, number> {
+    return {
+      K: p.levels.reduce((a, b) => a + b, 0) / p.levels.length,
+      Kmax: p.top,
+      draws: p.perColumn.reduce((acc, k) => acc + scheme.drawsFor(k), 0) / p.perColumn.length,
+      drawsComputed: p.n,
+      // Capped laws target a finite-sample bound: say which (draws of the IWAE it is unbiased for).
+      ...(Number.isFinite(scheme.law.max) ? { targetDraws: scheme.drawsFor(scheme.law.max) } : {}),
+    };
+  }
+
+  /** log w of particles first..first+size-1 as [size, B] (the same particles as one draw of all n). */
+  function logWeightColumns<A extends unknown[]>(problem: Problem<A>, stream: Stream, size: number, first: number): { logW: tf.Tensor; scale: number } {
+    const weighted = drawWeighted(problem, size, stream, first);
+    requirePerDatapoint(weighted, scheme.name);
+    const logW = weighted.logWeights();
+    return { logW: logW.rank === 1 ? tf.expandDims(logW, 1) : logW, scale: weighted.dataScale };
+  }
+
+  /**
+   * The model gradient of a step too large to differentiate at once: log w chunk by chunk without the
+   * tape, c = d estimate / d log w on that small [n, B] tensor, then sum c * grad log w chunk by chunk.
+   */
+  function chunked<A extends unknown[]>(problem: Problem<A>, stream: Stream, p: LevelPlan): ChunkedSimulation {
+    const rows = Math.max(1, Math.floor(chunkRows / p.columns));
+    const starts = Array.from({ length: Math.ceil(p.n / rows) }, (_, i) => i * rows);
+    let scale = 1;
+    const logW = tf.keep(
+      tf.concat(
+        starts.map((first) =>
+          tf.tidy(() => {
+            const piece = logWeightColumns(problem, stream, Math.min(rows, p.n - first), first);
+            scale = piece.scale;
+            return piece.logW;
+          }),
+        ),
+        0,
+      ),
+    );
+    const [estimates, slopes] = tf.tidy(() => [
+      tf.keep(scheme.combine(logW, p.perColumn)),
+      tf.keep(tf.grad((lw: tf.Tensor) => tf.sum(scheme.combine(lw, p.perColumn)))(logW)),
+    ]);
+    logW.dispose();
+    const gradients = new Map<string, tf.Tensor>();
+    const theta = roleVariables('model');
+    if (theta.length > 0) {
+      for (const first of starts) {
+        const size = Math.min(rows, p.n - first);
+        const { value, grads } = tf.variableGrads(() => {
+          const { logW: piece } = logWeightColumns(problem, stream, size, first);
+          return tf.neg(tf.mul(tf.sum(tf.mul(tf.slice(slopes!, first, size), piece)), scale)) as tf.Scalar;
+        }, theta);
+        value.dispose();
+        accumulate(gradients, grads);
+      }
+    }
+    const objective = tf.keep(tf.tidy(() => tf.mul(tf.sum(estimates!), scale))) as tf.Scalar;
+    estimates!.dispose();
+    slopes!.dispose();
+    return {
+      gradients,
+      objective,
+      stats: { ...stats(p), chunks: starts.length },
+      dispose() {
+        objective.dispose();
+        for (const g of gradients.values()) g.dispose();
+      },
+    };
+  }
+
   const estimator: DebiasedEstimator = {
     name: scheme.name,
     sharedLoss: false,
@@ -63,40 +179,17 @@ export function debiased(scheme: LevelScheme, options: DebiasedOptions = {}): De
     target: scheme.target,
     drawsFor: scheme.drawsFor,
     estimate(problem, stream, estimateOptions = {}) {
-      const info = prepared(problem, stream);
-      const levelStream = stream.split(20);
-      const count = options.perDatapoint ? (info.datapoints ?? 1) : 1;
-      const levels = Array.from({ length: count }, () => scheme.law.sample(levelStream));
-      const top = Math.max(...levels);
-      const n = scheme.drawsFor(top);
-      if (n > maxDraws) {
-        fail(
-          'invalid-argument',
-          `${scheme.name}: the level drawn (K = ${top}) needs ${n} draws per datapoint, more than maxDraws = ${maxDraws}. ` +
-            `This happens with probability ${scheme.law.tail(top).toExponential(2)} per step. Set maxLevel to cap K (the ` +
-            `estimator then targets a finite-sample bound, not log p(x)), or raise maxDraws if memory allows.`,
-          'maxDraws',
-        );
-      }
-      const weighted = drawWeighted(problem, n, stream, 0, estimateOptions);
+      const p = plan(problem, stream);
+      const weighted = drawWeighted(problem, p.n, stream, 0, estimateOptions);
       requirePerDatapoint(weighted, scheme.name);
       const logW = weighted.logWeights();
       const columns = logW.rank === 1 ? tf.expandDims(logW, 1) : logW;
-      const perLevel = options.perDatapoint ? levels : new Array<number>(columns.shape[1]!).fill(levels[0]!);
-      const combined = scheme.combine(columns, perLevel);
-      const used = perLevel.reduce((acc, k) => acc + scheme.drawsFor(k), 0) / perLevel.length;
+      const combined = scheme.combine(columns, p.perColumn);
       return {
         perDatapoint: logW.rank === 1 ? tf.squeeze(combined, [0]) : combined,
         scale: weighted.dataScale,
-        levels,
-        stats: {
-          K: levels.reduce((a, b) => a + b, 0) / levels.length,
-          Kmax: top,
-          draws: used,
-          drawsComputed: n,
-          // Capped laws target a finite-sample bound: say which (draws of the IWAE it is unbiased for).
-          ...(Number.isFinite(scheme.law.max) ? { targetDraws: scheme.drawsFor(scheme.law.max) } : {}),
-        },
+        levels: p.levels,
+        stats: stats(p),
       };
     },
     estimateAtLevels(problem, stream, levels) {
@@ -108,13 +201,22 @@ export function debiased(scheme: LevelScheme, options: DebiasedOptions = {}): De
       if (levels.length !== b) fail('invalid-argument', `${scheme.name}: ${levels.length} levels for ${b} datapoints`);
       return scheme.combine(columns, levels);
     },
-    surrogate<A extends unknown[]>(problem: Problem<A>, stream: Stream, role: Role): Surrogate {
+    simulate(problem, stream, role) {
+      if (role !== 'model') return undefined;
+      const p = plan(problem, stream);
+      return p.n * p.columns > chunkRows ? chunked(problem, stream, p) : undefined;
+    },
+    surrogate<A extends unknown[]>(problem: Problem<A>, stream: Stream, role: Role, simulation?: Simulation): Surrogate {
       if (role === 'guide') {
         guideObjective ??= iwae({ k: 5 });
         return guideObjective.surrogate(problem, stream.split(30), 'guide');
       }
       if (role === 'both') {
         fail('invalid-argument', `${scheme.name}: the model and the guide get different objectives; ask for 'model' or 'guide'`);
+      }
+      if (simulation) {
+        const sim = simulation as ChunkedSimulation;
+        return { loss: linearLoss(sim.gradients, 'model'), objective: sim.objective, cost: sim.stats['draws']!, stats: sim.stats };
       }
       const e = estimator.estimate(problem, stream);
       const objective = tf.mul(tf.sum(e.perDatapoint), e.scale) as tf.Scalar;

@@ -157,6 +157,28 @@ describe('costs', () => {
   });
 });
 
+describe('memory', () => {
+  it('a step too large to differentiate at once is chunked: the same gradient and estimate, seed for seed', () => {
+    for (const make of [(chunkRows?: number) => mlrr({ r: 0.6, ...(chunkRows ? { chunkRows } : {}) }), (chunkRows?: number) => sumo({ m: 2, ...(chunkRows ? { chunkRows } : {}) })]) {
+      for (let seed = 0; seed < 6; seed++) {
+        const run = (chunkRows?: number) =>
+          tf.tidy(() => {
+            const r = gradients(model, guide, [x], { model: make(chunkRows), guide: iwae({ k: 2 }), seed });
+            const out = { theta: Array.from(r.grads['theta']!.dataSync()), value: r.logMarginal, chunks: r.stats['chunks'] ?? 0 };
+            for (const g of Object.values(r.grads)) g.dispose();
+            return out;
+          });
+        const direct = run();
+        const small = run(3); // 3 rows: every step of 3 datapoints is chunked, one particle at a time
+        expect(direct.chunks).toBe(0);
+        expect(small.chunks).toBeGreaterThan(0);
+        expect(small.value).toBeCloseTo(direct.value, 3);
+        small.theta.forEach((g, i) => expect(g).toBeCloseTo(direct.theta[i]!, 3));
+      }
+    }
+  });
+});
+
 describe('training', () => {
   it.each([
     ['sumo', () => ({ estimator: sumo() })],
