@@ -67,57 +67,32 @@ function withDomains(names: readonly string[], domains: readonly ArgDomain[]): D
   return scalarArgs(...names).map((a, i) => ({ ...a, domain: domains[i]! }));
 }
 
+/** A law over scalar reals whose arguments are scalars, positional in the order given (most of them). */
+function scalarLaw(
+  name: string,
+  args: readonly (readonly [string, ArgDomain])[],
+  support: Support,
+  build: DistSpec['build'],
+): DistSpec {
+  const names = args.map(([n]) => n);
+  return {
+    name,
+    args: withDomains(names, args.map(([, d]) => d)),
+    positional: names,
+    alternatives: [],
+    elem: 'real',
+    support,
+    eventShape: noEvent,
+    build,
+  };
+}
+
 const SPECS: readonly DistSpec[] = [
-  {
-    name: 'normal',
-    args: withDomains(['loc', 'scale'], ['real', 'positive']),
-    positional: ['loc', 'scale'],
-    alternatives: [],
-    elem: 'real',
-    support: 'real',
-    eventShape: noEvent,
-    build: (a) => dist.normal(arg(a, 'loc'), arg(a, 'scale')),
-  },
-  {
-    name: 'lognormal',
-    args: withDomains(['loc', 'scale'], ['real', 'positive']),
-    positional: ['loc', 'scale'],
-    alternatives: [],
-    elem: 'real',
-    support: 'positive',
-    eventShape: noEvent,
-    build: (a) => dist.lognormal(arg(a, 'loc'), arg(a, 'scale')),
-  },
-  {
-    name: 'uniform',
-    args: withDomains(['low', 'high'], ['real', 'real']),
-    positional: ['low', 'high'],
-    alternatives: [],
-    elem: 'real',
-    support: 'interval',
-    eventShape: noEvent,
-    build: (a) => dist.uniform(arg(a, 'low'), arg(a, 'high')),
-  },
-  {
-    name: 'exponential',
-    args: withDomains(['rate'], ['positive']),
-    positional: ['rate'],
-    alternatives: [],
-    elem: 'real',
-    support: 'positive',
-    eventShape: noEvent,
-    build: (a) => dist.exponential(arg(a, 'rate')),
-  },
-  {
-    name: 'laplace',
-    args: withDomains(['loc', 'scale'], ['real', 'positive']),
-    positional: ['loc', 'scale'],
-    alternatives: [],
-    elem: 'real',
-    support: 'real',
-    eventShape: noEvent,
-    build: (a) => dist.laplace(arg(a, 'loc'), arg(a, 'scale')),
-  },
+  scalarLaw('normal', [['loc', 'real'], ['scale', 'positive']], 'real', (a) => dist.normal(arg(a, 'loc'), arg(a, 'scale'))),
+  scalarLaw('lognormal', [['loc', 'real'], ['scale', 'positive']], 'positive', (a) => dist.lognormal(arg(a, 'loc'), arg(a, 'scale'))),
+  scalarLaw('uniform', [['low', 'real'], ['high', 'real']], 'interval', (a) => dist.uniform(arg(a, 'low'), arg(a, 'high'))),
+  scalarLaw('exponential', [['rate', 'positive']], 'positive', (a) => dist.exponential(arg(a, 'rate'))),
+  scalarLaw('laplace', [['loc', 'real'], ['scale', 'positive']], 'real', (a) => dist.laplace(arg(a, 'loc'), arg(a, 'scale'))),
   {
     name: 'studentT',
     args: [
@@ -132,26 +107,8 @@ const SPECS: readonly DistSpec[] = [
     eventShape: noEvent,
     build: (a) => dist.studentT(arg(a, 'df'), a.get('loc') ?? 0, a.get('scale') ?? 1),
   },
-  {
-    name: 'gamma',
-    args: withDomains(['concentration', 'rate'], ['positive', 'positive']),
-    positional: ['concentration', 'rate'],
-    alternatives: [],
-    elem: 'real',
-    support: 'positive',
-    eventShape: noEvent,
-    build: (a) => dist.gamma(arg(a, 'concentration'), arg(a, 'rate')),
-  },
-  {
-    name: 'beta',
-    args: withDomains(['concentration1', 'concentration0'], ['positive', 'positive']),
-    positional: ['concentration1', 'concentration0'],
-    alternatives: [],
-    elem: 'real',
-    support: 'unit',
-    eventShape: noEvent,
-    build: (a) => dist.beta(arg(a, 'concentration1'), arg(a, 'concentration0')),
-  },
+  scalarLaw('gamma', [['concentration', 'positive'], ['rate', 'positive']], 'positive', (a) => dist.gamma(arg(a, 'concentration'), arg(a, 'rate'))),
+  scalarLaw('beta', [['concentration1', 'positive'], ['concentration0', 'positive']], 'unit', (a) => dist.beta(arg(a, 'concentration1'), arg(a, 'concentration0'))),
   {
     name: 'dirichlet',
     args: [{ name: 'concentration', nativeRank: 1, domain: 'positive' }],
