@@ -127,6 +127,11 @@ export class AstBuilder {
   }
 
   #typeSpec(node: CstNode | undefined): TypeSpec {
+    return this.#namedCall(node);
+  }
+
+  /** `name(args)[shape]`: the form shared by type specs and distribution calls. */
+  #namedCall(node: CstNode | undefined): TypeSpec & DistCall {
     const span = this.#nodeSpan(node);
     if (!node) return { name: { name: '', span }, args: [], shape: [], span };
     return {
@@ -180,14 +185,7 @@ export class AstBuilder {
   }
 
   #distribution(node: CstNode | undefined): DistCall {
-    const span = this.#nodeSpan(node);
-    if (!node) return { name: { name: '', span }, args: [], shape: [], span };
-    return {
-      name: this.#ident(childTokens(node, 'Identifier')[0]),
-      args: this.#arguments(childNodes(node, 'argumentList')[0]),
-      shape: this.#shape(childNodes(node, 'shape')[0]),
-      span,
-    };
+    return this.#namedCall(node);
   }
 
   #arguments(node: CstNode | undefined): Argument[] {
