@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import type { RunConfig, RunResult } from '../run.js';
 import type { EstimatorName, Hyper } from '../registry.js';
 
+const CALIBRATION_EPOCHS = 4;
+
 type Runner = (config: RunConfig) => Promise<RunResult | { readonly skipped: string }>;
 
 export interface BudgetedRun {
@@ -16,22 +18,29 @@ export interface BudgetedRun {
   readonly out: string;
   /** Fixed epochs instead of a time budget (equal-epoch comparisons). */
   readonly epochs?: number;
+  /** Never more epochs than this under a time budget (the paper's protocol caps epochs too). */
+  readonly maxEpochs?: number;
 }
 
 /**
- * Run one example for a time budget: a one-epoch calibration run (cheap evaluation) measures seconds
- * per epoch, then the real run gets floor(budget / that) epochs, at least one. Epoch counts, not a
- * clock inside the loop, keep the run reproducible from its result file.
+ * Run one example for a time budget: a short calibration run (cheap evaluation) measures seconds per
+ * epoch after the first (which pays for warm-up and would overstate the cost), then the real run gets
+ * floor(budget / that) epochs, at least one and at most `maxEpochs`. Epoch counts, not a clock inside
+ * the loop, keep the run reproducible from its result file.
  */
 export async function budgetedRun(run: Runner, spec: BudgetedRun): Promise<RunResult> {
   const base = { example: spec.example, estimator: spec.estimator, seed: spec.seed, quick: false, quiet: false } as const;
   let epochs = spec.epochs;
   if (epochs === undefined) {
     const scratch = mkdtempSync(join(tmpdir(), 'roulette-calibration-'));
-    const calibration = await run({ ...base, overrides: { ...spec.overrides, epochs: 1, evalK: 1 }, out: scratch, quiet: true });
+    const calibration = await run({ ...base, overrides: { ...spec.overrides, epochs: CALIBRATION_EPOCHS, evalK: 1 }, out: scratch, quiet: true });
     rmSync(scratch, { recursive: true, force: true });
     if ('skipped' in calibration) throw new Error(`${spec.example}: ${calibration.skipped}`);
-    epochs = Math.max(1, Math.floor((spec.minutes * 60) / calibration.seconds.train));
+    // Epoch records carry cumulative seconds.
+    const first = calibration.epochs[0]!.seconds;
+    const last = calibration.epochs[calibration.epochs.length - 1]!.seconds;
+    const perEpoch = (last - first) / (calibration.epochs.length - 1);
+    epochs = Math.min(spec.maxEpochs ?? Infinity, Math.max(1, Math.floor((spec.minutes * 60) / perEpoch)));
   }
   const result = await run({ ...base, overrides: { ...spec.overrides, epochs }, out: spec.out });
   if ('skipped' in result) throw new Error(`${spec.example}: ${result.skipped}`);
