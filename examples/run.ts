@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { adam, cisir, elbo, iwae, logLikelihood, mlrr, mlss, rmsprop, sumo, svi, type SviOptions } from '../src/inference/index.js';
 import { fail } from '../src/runtime/errors.js';
 import { clearParamStore, ready, Stream } from '../src/index.js';
+import { imagePictures, type Pictures } from './pictures.js';
 import { ESTIMATORS, registry, type EstimatorName, type GalleryData, type GalleryExample, type GalleryProgram, type Hyper } from './registry.js';
 
 export interface RunConfig {
@@ -76,6 +77,9 @@ export function estimatorOptions(name: EstimatorName, h: Hyper, example: Gallery
       return { estimator: cisir({ k: h.k, lag: h.lag, kernel: example.cisirKernel ?? 'isir-disir', ...withGuide }) };
   }
 }
+
+/** Test images (with reconstructions, and as many prior samples) shown on an image model's gallery page. */
+const PICTURES = 24;
 
 function shuffled(count: number, stream: Stream): number[] {
   const order = Array.from({ length: count }, (_, i) => i);
@@ -167,6 +171,7 @@ export async function runExample(config: RunConfig): Promise<RunResult | { reado
   const trainSeconds = (performance.now() - start) / 1000;
   const testLogLikelihood = evaluate(built.model, built.guide, data, hyper.evalK, config.seed);
   const exact = example.exactTestLogLikelihood?.(data);
+  const pictures = example.images ? imagePictures(built, data.test, example.images, PICTURES, config.seed) : undefined;
   const total = (performance.now() - start) / 1000;
   const result: RunResult = {
     example: example.name,
@@ -188,6 +193,10 @@ export async function runExample(config: RunConfig): Promise<RunResult | { reado
   const dir = join(config.out, example.name);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${config.estimator}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  if (pictures) {
+    const file: Pictures = { example: example.name, estimator: config.estimator, ...pictures };
+    writeFileSync(join(dir, `${config.estimator}.pictures.json`), `${JSON.stringify(file)}\n`);
+  }
   return result;
 }
 

@@ -45,14 +45,19 @@ for (const seed of values.seeds!.split(',').map(Number)) {
     });
     rows.push({ estimator, seed, epochs: result.epochs.length, seconds: result.seconds.train, value: result.testLogLikelihood });
     console.log(`${values.example} ${estimator} seed ${seed}: test log-likelihood ${result.testLogLikelihood.toFixed(2)} (${result.seconds.train.toFixed(0)} s)`);
+    writeSummary();
   }
 }
-const dir = join(values.out!, values.example!);
-mkdirSync(dir, { recursive: true });
-writeFileSync(
-  join(dir, 'summary.md'),
-  `# ${values.example}, ${values.epochs} epochs per estimator\n\n` +
-    `Command: \`npx tsx examples/reproduce/vae.ts --example ${values.example} --epochs ${values.epochs} --seeds ${values.seeds} --estimators ${values.estimators} --eval-k ${values['eval-k']}\`\n\n` +
-    markdownTable(rows, `test log-likelihood (IWAE-${values['eval-k']}, nats)`) +
-    '\nPublished at k = 5 (3280 epochs, full data): MNIST IWAE -85.11, SUMO -85.24, ML-RR -85.06; Fashion-MNIST IWAE -230.13, SUMO -229.97, ML-RR -229.78 (Shi & Cornish).\n',
-);
+
+/** Rewritten after every run, so an interrupted reproduction keeps what it finished. */
+function writeSummary(): void {
+  const dir = join(values.out!, values.example!);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, 'summary.md'),
+    `# ${values.example}, ${values.epochs} epochs per estimator\n\n` +
+      `Command: \`npx tsx examples/reproduce/vae.ts --example ${values.example} --epochs ${values.epochs} --seeds ${values.seeds} --estimators ${values.estimators} --eval-k ${values['eval-k']}\`\n\n` +
+      markdownTable(rows, `test log-likelihood (IWAE-${values['eval-k']}, nats)`) +
+      '\nPublished at k = 5 (3280 epochs, full data): MNIST IWAE -85.11, SUMO -85.24, ML-RR -85.06; Fashion-MNIST IWAE -230.13, SUMO -229.97, ML-RR -229.78 (Shi & Cornish).\n',
+  );
+}

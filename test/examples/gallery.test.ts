@@ -86,6 +86,19 @@ describe('example gallery (--quick)', () => {
           // The IWAE bound is a stochastic lower bound: above the exact value only by Monte Carlo noise.
           expect(file['testLogLikelihood'] as number).toBeLessThan((file['exactTestLogLikelihood'] as number) + 0.5);
         }
+        if (registry.get(name)!.images) {
+          // Image models also leave pictures for the gallery page: pixels in [0, 1], one reconstruction per image.
+          const pictures = JSON.parse(readFileSync(join(out, name, `${estimator}.pictures.json`), 'utf8')) as Record<string, number[][]>;
+          const pixels = 28 * 28;
+          expect(pictures['originals']!.length).toBeGreaterThan(0);
+          expect(pictures['reconstructions']!.length).toBe(pictures['originals']!.length);
+          for (const key of ['originals', 'reconstructions', 'samples']) {
+            for (const row of pictures[key]!) {
+              expect(row).toHaveLength(pixels);
+              expect(row.every((v) => v >= 0 && v <= 1)).toBe(true);
+            }
+          }
+        }
         // The first and last quarter of the steps: the bounds must improve; the unbiased estimators'
         // per-step values are noisy (and near the optimum on the small models from the start), so
         // they must not get worse by more than two standard errors (a one-sided Welch test at ~2.3%).
