@@ -13,7 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { adam, cisir, elbo, iwae, logLikelihood, mlrr, mlss, rmsprop, sumo, svi, type SviOptions } from '../src/inference/index.js';
+import { adam, cisir, elbo, iwae, leadingAxisDatapoints, logLikelihood, mlrr, mlss, rmsprop, sumo, svi, type SviOptions } from '../src/inference/index.js';
 import { fail } from '../src/runtime/errors.js';
 import { clearParamStore, ready, Stream } from '../src/index.js';
 import { imagePictures, type Pictures } from './pictures.js';
@@ -74,7 +74,7 @@ export function estimatorOptions(name: EstimatorName, h: Hyper, example: Gallery
     case 'mlrr':
       return { estimator: mlrr({ r: h.r, level: h.level, ...withGuide }) };
     case 'cisir':
-      return { estimator: cisir({ k: h.k, lag: h.lag, kernel: example.cisirKernel ?? 'isir-disir', ...withGuide }) };
+      return { estimator: cisir({ k: h.k, lag: h.lag, kernel: example.cisirKernel ?? 'isir-disir', selectDatapoints: leadingAxisDatapoints, ...withGuide }) };
   }
 }
 

@@ -5,7 +5,7 @@ import { ChainRunner, type ChainState, type Evaluated } from './cisir/chains.js'
 import type { Estimator, Simulation, Surrogate } from './estimator.js';
 import { iwae } from './iwae.js';
 import { accumulate, linearLoss, roleVariables } from './accumulated-gradient.js';
-import { modelLogProbAt } from './log-weights.js';
+import { modelLogProbAt, prepared } from './log-weights.js';
 import type { Problem } from './program.js';
 import { logMeanExp } from './logmeanexp.js';
 
@@ -30,10 +30,19 @@ export interface CisirOptions {
   readonly maxIterations?: number;
   /** The guide's objective (default iwae({ k, dreg: true })). */
   readonly guide?: Estimator;
+  /**
+   * How to restrict the program's arguments to a subset of the datapoints (indices into the data plate,
+   * in order; `batch` is the full count), e.g. `leadingAxisDatapoints`. With it, iterations after most
+   * pairs have met evaluate only the pairs still running (the same numbers, a fraction of the cost:
+   * otherwise every iteration evaluates every datapoint until the slowest pair meets).
+   */
+  readonly selectDatapoints?: (args: readonly unknown[], datapoints: Int32Array, batch: number) => unknown[];
 }
 
 /** Detached latent values and coefficients c [K, B]: the surrogate is -sum c log p(x, z). */
-interface Contribution {
+interface Contribution<A extends unknown[]> {
+  /** The problem whose arguments hold these B datapoints (the original, or one narrowed to live pairs). */
+  readonly problem: Problem<A>;
   readonly values: Readonly<Record<string, tf.Tensor>>;
   readonly coefficients: tf.Tensor;
 }
@@ -77,6 +86,7 @@ export function cisir(options: CisirOptions = {}): Estimator & { readonly beta: 
       'kernel',
     );
   }
+  const selectDatapoints = options.selectDatapoints;
   let beta = kernel === 'isir' ? 0 : (options.beta ?? 0.5);
   let guideObjective = options.guide;
   let warnedCap = false;
@@ -84,27 +94,30 @@ export function cisir(options: CisirOptions = {}): Estimator & { readonly beta: 
   const subSteps = (): number[] => (kernel === 'isir' ? [0] : [0, beta]);
 
   function simulate<A extends unknown[]>(problem: Problem<A>, stream: Stream): CisirSimulation {
-    const contributions: Contribution[] = [];
+    const contributions: Contribution<A>[] = [];
     const indexStream = stream.split(5);
     // Tensors we own are tf.keep-ed and released by hand as chain states are consumed.
-    let runner: ChainRunner<A> | undefined;
-    let states: Evaluated[] = [];
+    let started: { runner: ChainRunner<A>; states: Evaluated[] } | undefined;
     tf.tidy(() => {
-      const started = ChainRunner.start(problem, k, 2, stream, indexStream);
-      runner = started.runner;
-      states = started.states.map((s) => keepEvaluated(s));
+      const first = ChainRunner.start(problem, k, 2, stream, indexStream);
+      started = { runner: first.runner, states: first.states.map((s) => keepEvaluated(s)) };
     });
-    if (!runner) fail('invalid-argument', 'cisir: could not start the chains');
-    const b = runner.datapoints;
-    const iwaeEstimate = tf.keep(tf.tidy(() => logMeanExp(states[0]!.logW, 0)));
-    const met = new Uint8Array(b);
-    const pending = new Uint8Array(b);
-    const meeting = new Float64Array(b).fill(NaN);
-    let x: Evaluated = states[0]!;
-    let y: Evaluated = states[1]!;
-    let evaluations = 2 * k * b;
-    const essSum = { disir: 0, disirCount: 0 };
-    const record = (e: Evaluated, coefficient: (datapoint: number) => number): void => {
+    if (!started) fail('invalid-argument', 'cisir: could not start the chains');
+    let runner = started.runner;
+    let runnerProblem: Problem<A> = problem;
+    const total = runner.datapoints;
+    const iwaeEstimate = tf.keep(tf.tidy(() => logMeanExp(started!.states[0]!.logW, 0)));
+    // By position in the runner's (possibly narrowed) batch:
+    let met = new Uint8Array(total);
+    let pending = new Uint8Array(total);
+    // By original datapoint:
+    const meeting = new Float64Array(total).fill(NaN);
+    let [x, y] = started.states as [Evaluated, Evaluated];
+    let evaluations = 2 * k * total;
+    let essTotal = 0;
+    const restrictedArgs: tf.Tensor[] = [];
+    const record = (e: Evaluated, coefficient: (position: number) => number): void => {
+      const b = runner.datapoints;
       const c = new Float32Array(k * b);
       let any = false;
       for (let j = 0; j < b; j++) {
@@ -115,20 +128,21 @@ export function cisir(options: CisirOptions = {}): Estimator & { readonly beta: 
       }
       if (!any) return;
       contributions.push({
+        problem: runnerProblem,
         values: Object.fromEntries(Object.entries(e.values).map(([n, v]) => [n, tf.keep(tf.clone(v))])),
         coefficients: tf.keep(tf.tensor2d(c, [k, b])),
       });
     };
     const ess = (e: Evaluated): number => {
-      let total = 0;
+      const b = runner.datapoints;
+      let sum = 0;
       for (let j = 0; j < b; j++) {
         let sq = 0;
         for (let i = 0; i < k; i++) sq += e.weights[i * b + j]! ** 2;
-        total += 1 / sq;
+        sum += 1 / sq;
       }
-      return total / b;
+      return sum / b;
     };
-    const chainRunner = runner;
     /** One iteration (all sub-steps) of the given chains; consumes (releases) them. */
     const advance = (chains: Evaluated[], t: number): Evaluated[] => {
       let current = chains;
@@ -136,9 +150,9 @@ export function cisir(options: CisirOptions = {}): Estimator & { readonly beta: 
         const identicalKept = Uint8Array.from(met, (m, j) => m | pending[j]!);
         let next: Evaluated[] = [];
         tf.tidy(() => {
-          const { evaluated, a } = chainRunner.step(current.map((c) => c.state), betaSub, stream.split(1000 + 10 * t + s), identicalKept);
+          const { evaluated, a } = runner.step(current.map((c) => c.state), betaSub, stream.split(1000 + 10 * t + s), identicalKept);
           if (evaluated.length === 2) {
-            for (let j = 0; j < b; j++) {
+            for (let j = 0; j < runner.datapoints; j++) {
               // Same fresh index (not the kept position) at a beta = 0 step: the next states coincide.
               const i0 = evaluated[0]!.state.index[j];
               pending[j] = !identicalKept[j] && betaSub === 0 && i0 === evaluated[1]!.state.index[j] && i0 !== a[j] ? 1 : 0;
@@ -148,38 +162,66 @@ export function cisir(options: CisirOptions = {}): Estimator & { readonly beta: 
         });
         for (const c of current) releaseEvaluated(c);
         // A step that starts from identical kept particles produces identical states.
-        if (next.length === 2) for (let j = 0; j < b; j++) if (identicalKept[j]) met[j] = 1;
-        // The DISIR sub-step's ESS drives beta's adaptation (also once beta has reached 0).
-        if (kernel !== 'isir' && s === subSteps().length - 1) {
-          essSum.disir += ess(next[0]!);
-          essSum.disirCount++;
-        }
+        if (next.length === 2) for (let j = 0; j < runner.datapoints; j++) if (identicalKept[j]) met[j] = 1;
         current = next;
       });
       return current;
     };
+    /** Continue with the pairs that have not met only: their chains, the data and the flags narrowed. */
+    const narrowToLive = (): void => {
+      const positions = Int32Array.from(Array.from(met).flatMap((m, j) => (m ? [] : [j])));
+      const original = Int32Array.from(positions, (p) => runner.original(p));
+      const args = selectDatapoints!(problem.args, original, total);
+      for (const t of tensorsIn(args)) if (!originalArgs.has(t)) restrictedArgs.push(t);
+      const narrowedProblem: Problem<A> = { ...problem, args: args as A };
+      const datapoints = prepared(narrowedProblem, stream).datapoints;
+      if (datapoints !== positions.length) {
+        fail(
+          'invalid-argument',
+          `cisir: selectDatapoints returned arguments with ${datapoints ?? 'no'} datapoints in the data plate for ${positions.length} ` +
+            'selected ones; it must restrict every per-datapoint argument to exactly the given datapoints, in order',
+          'selectDatapoints',
+        );
+      }
+      const narrowed = runner.restricted(narrowedProblem, positions);
+      let chains: Evaluated[] = [];
+      tf.tidy(() => {
+        chains = [x, y].map((e) => keepEvaluated(runner.narrow(e, positions)));
+      });
+      releaseEvaluated(x);
+      releaseEvaluated(y);
+      [x, y] = chains as [Evaluated, Evaluated];
+      pending = Uint8Array.from(positions, (p) => pending[p]!);
+      met = new Uint8Array(positions.length);
+      runner = narrowed;
+      runnerProblem = narrowedProblem;
+    };
+    const originalArgs = new Set(tensorsIn(problem.args));
 
-    // The first chain alone for L steps.
+    // The first chain alone for L steps (its DISIR sub-steps' ESS drives beta's adaptation).
     let t = 0;
     for (; t < lag; ) {
       t++;
       x = advance([x], t)[0]!;
-      evaluations += subSteps().length * k * b;
+      if (kernel !== 'isir') essTotal += ess(x);
+      evaluations += subSteps().length * k * total;
       if (t >= t0 && t <= t0 + lag - 1) record(x, () => 1 / lag);
     }
     // Then both, coupled, until every pair has met and the averaging window is complete.
     let capped = 0;
     while (true) {
-      if (t >= t0 + lag - 1 && met.every((m) => m === 1)) break;
+      const liveCount = met.reduce((acc, m) => acc + (m ? 0 : 1), 0);
+      if (t >= t0 + lag - 1 && liveCount === 0) break;
       if (t >= maxIterations) {
-        capped = met.reduce((acc, m) => acc + (m ? 0 : 1), 0);
+        capped = liveCount;
         break;
       }
+      // Once the averaging window is complete, met pairs contribute nothing more: stop evaluating them.
+      if (selectDatapoints && t >= t0 + lag - 1 && liveCount <= NARROW_BELOW * runner.datapoints) narrowToLive();
       t++;
-      const live = b - met.reduce((acc, m) => acc + m, 0);
       [x, y] = advance([x, y], t) as [Evaluated, Evaluated];
-      evaluations += subSteps().length * 2 * k * live;
-      for (let j = 0; j < b; j++) if (met[j] && Number.isNaN(meeting[j]!)) meeting[j] = t;
+      evaluations += subSteps().length * 2 * k * liveCount;
+      for (let j = 0; j < runner.datapoints; j++) if (met[j] && Number.isNaN(meeting[runner.original(j)]!)) meeting[runner.original(j)] = t;
       if (t >= t0 && t <= t0 + lag - 1) record(x, () => 1 / lag);
       if (t >= t0 + lag) {
         record(x, (j) => (met[j] ? 0 : 1 / lag));
@@ -193,7 +235,7 @@ export function cisir(options: CisirOptions = {}): Estimator & { readonly beta: 
       console.warn(`cisir: ${capped} chain pair(s) did not meet within maxIterations = ${maxIterations}; such estimates are biased (stats.capped counts them)`);
     }
     const meetings = Array.from(meeting).filter((m) => !Number.isNaN(m));
-    const meanEss = essSum.disirCount > 0 ? essSum.disir / essSum.disirCount : NaN;
+    const meanEss = kernel !== 'isir' ? essTotal / lag : NaN;
     const stats = {
       k,
       lag,
@@ -210,16 +252,17 @@ export function cisir(options: CisirOptions = {}): Estimator & { readonly beta: 
     if (kernel !== 'isir' && (options.adaptBeta ?? true) && Number.isFinite(meanEss)) {
       beta = Math.min(0.99, Math.max(0, beta - 0.01 * (meanEss - 0.3 * k)));
     }
-    const gradients = accumulateGradients(problem, contributions, chainRunner.scale, stream.split(40));
+    const gradients = accumulateGradients(contributions, runner.scale, stream.split(40));
     for (const c of contributions) {
       c.coefficients.dispose();
       for (const v of Object.values(c.values)) v.dispose();
     }
+    for (const t of restrictedArgs) t.dispose();
     return {
       gradients,
       iwae: iwaeEstimate,
-      scale: chainRunner.scale,
-      cost: evaluations / b,
+      scale: runner.scale,
+      cost: evaluations / total,
       stats,
       dispose() {
         iwaeEstimate.dispose();
@@ -253,6 +296,9 @@ export function cisir(options: CisirOptions = {}): Estimator & { readonly beta: 
   return estimator;
 }
 
+/** Narrow the batch to the live pairs once at most this fraction of it is live (few distinct shapes). */
+const NARROW_BELOW = 0.75;
+
 const MEETING_BINS = [10, 20, 40, 80, 160, 320] as const;
 
 /** Counts of meeting times in (previous bin, bin], keyed 'meetingLe10', ..., and 'meetingGt320'. */
@@ -272,22 +318,21 @@ const ROWS_PER_CHUNK = 4096;
 
 /**
  * d/d theta of -sum_states sum c * log p(x, z), by chunks of recorded states, each evaluated and
- * differentiated on its own so memory does not grow with the meeting time. Run outside any tape.
+ * differentiated on its own so memory does not grow with the meeting time. States recorded on the same
+ * (possibly narrowed) batch are evaluated together. Run outside any tape.
  */
-function accumulateGradients<A extends unknown[]>(
-  problem: Problem<A>,
-  contributions: readonly Contribution[],
-  scale: number,
-  stream: Stream,
-): Map<string, tf.Tensor> {
+function accumulateGradients<A extends unknown[]>(contributions: readonly Contribution<A>[], scale: number, stream: Stream): Map<string, tf.Tensor> {
   const theta = roleVariables('model');
   const total = new Map<string, tf.Tensor>();
-  if (theta.length === 0 || contributions.length === 0) return total;
-  const [k, b] = contributions[0]!.coefficients.shape as [number, number];
-  const perChunk = Math.max(1, Math.floor(ROWS_PER_CHUNK / (k * b)));
-  const names = Object.keys(contributions[0]!.values);
-  for (let start = 0; start < contributions.length; start += perChunk) {
-    const chunk = contributions.slice(start, start + perChunk);
+  if (theta.length === 0) return total;
+  for (let start = 0; start < contributions.length; ) {
+    const { problem } = contributions[start]!;
+    const [k, b] = contributions[start]!.coefficients.shape as [number, number];
+    const perChunk = Math.max(1, Math.floor(ROWS_PER_CHUNK / (k * b)));
+    let end = start + 1;
+    while (end < contributions.length && end - start < perChunk && contributions[end]!.problem === problem) end++;
+    const chunk = contributions.slice(start, end);
+    const names = Object.keys(chunk[0]!.values);
     const { value, grads } = tf.variableGrads(() => {
       const values = Object.fromEntries(names.map((n) => [n, tf.concat(chunk.map((c) => c.values[n]!), 0)]));
       const coefficients = tf.concat(chunk.map((c) => c.coefficients), 0);
@@ -297,8 +342,35 @@ function accumulateGradients<A extends unknown[]>(
     }, theta);
     value.dispose();
     accumulate(total, grads);
+    start = end;
   }
   return total;
+}
+
+/** Every tensor in a (nested array / plain object) argument list. */
+function tensorsIn(value: unknown): tf.Tensor[] {
+  if (value instanceof tf.Tensor) return [value];
+  if (Array.isArray(value)) return value.flatMap(tensorsIn);
+  if (value !== null && typeof value === 'object') return Object.values(value).flatMap(tensorsIn);
+  return [];
+}
+
+/**
+ * A `selectDatapoints` for programs whose data arguments hold one row per datapoint along their first
+ * axis (e.g. `model(x)` with x [B, 784], or a tuple of such tensors): every tensor argument whose first
+ * dim is B, at any depth of arrays and plain objects, is gathered at the datapoints; others pass as they are.
+ */
+export function leadingAxisDatapoints(args: readonly unknown[], datapoints: Int32Array, batch: number): unknown[] {
+  const indices = Array.from(datapoints);
+  const restrict = (value: unknown): unknown => {
+    if (value instanceof tf.Tensor) return value.rank > 0 && value.shape[0] === batch ? tf.gather(value, indices) : value;
+    if (Array.isArray(value)) return value.map(restrict);
+    if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+      return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, restrict(v)]));
+    }
+    return value;
+  };
+  return args.map(restrict);
 }
 
 function keepEvaluated(e: Evaluated): Evaluated {

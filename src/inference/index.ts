@@ -16,7 +16,7 @@ export { varianceObjective, unbiasedRWS } from './guide-objectives.js';
 export { geometricLaw, sumoLaw, type TruncationLaw } from './truncation.js';
 export type { DebiasedEstimator, DebiasedEstimate, DebiasedOptions } from './debiased.js';
 export { logCumSumExp, logAddExp } from './logmeanexp.js';
-export { cisir, type CisirOptions, type CisirKernel } from './cisir.js';
+export { cisir, leadingAxisDatapoints, type CisirOptions, type CisirKernel } from './cisir.js';
 export type { Simulation } from './estimator.js';
 export * from './diagnostics/index.js';
 export * from './autoguide/index.js';

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bernoulli, normal } from '../../src/dsl/distributions/index.js';
 import { observe, param, sample } from '../../src/dsl/primitives.js';
-import { cisir } from '../../src/inference/cisir.js';
+import { cisir, leadingAxisDatapoints } from '../../src/inference/cisir.js';
 import { maximalCoupling, maximalCouplingJoint } from '../../src/inference/cisir/coupling.js';
 import type { Estimator } from '../../src/inference/estimator.js';
 import { gradients } from '../../src/inference/gradients.js';
@@ -198,14 +198,69 @@ describe('stats', () => {
   });
 });
 
+describe('narrowing the batch to the pairs that have not met', () => {
+  function fixture() {
+    clearParamStore();
+    const { model, guide } = linearGaussian(3);
+    // Spread-out data: some pairs meet at once, others take a while.
+    const x = tf.tensor2d(Array.from({ length: 16 }, (_, i) => [Math.sin(i) * 3, Math.cos(2 * i) * 2, (i % 5) - 2]));
+    gradients(model, guide, [x], { estimator: iwae({ k: 2 }), seed: 0 });
+    setParams(getParamStore(), { theta: [0.5, -0.5, 0.2], a: [0.2, 0.2, 0.2], b: [0, 0, 0] });
+    return { model, guide, x, problem: { model, guide, args: [x], vectorize: true } as Problem<[tf.Tensor]> };
+  }
+
+  function estimate(estimator: Estimator, problem: Problem<[tf.Tensor]>, seed: number) {
+    const theta = getParamStore().variable('theta');
+    const stream = Stream.fromSeed(`narrow-${seed}`);
+    const simulation = estimator.simulate!(problem, stream, 'model');
+    try {
+      let stats: Readonly<Record<string, number>> | undefined;
+      const grad = tf.tidy(() => {
+        const { grads } = tf.variableGrads(() => {
+          const surrogate = estimator.surrogate(problem, stream, 'model', simulation);
+          stats = surrogate.stats;
+          return surrogate.loss;
+        }, [theta]);
+        return Array.from(grads[theta.name]!.dataSync());
+      });
+      return { grad, stats };
+    } finally {
+      simulation!.dispose();
+    }
+  }
+
+  it.each(['isir', 'isir-disir'] as const)('%s: changes the cost, not the estimate (seed for seed)', (kernel) => {
+    const { problem } = fixture();
+    let narrowings = 0;
+    const counting = (args: readonly unknown[], datapoints: Int32Array, batch: number) => {
+      narrowings++;
+      return leadingAxisDatapoints(args, datapoints, batch);
+    };
+    for (let seed = 0; seed < 6; seed++) {
+      const options = { k: 6, lag: 3, kernel, adaptBeta: false } as const;
+      const full = estimate(cisir(options), problem, seed);
+      const narrowed = estimate(cisir({ ...options, selectDatapoints: counting }), problem, seed);
+      full.grad.forEach((g, i) => expect(narrowed.grad[i]!).toBeCloseTo(g, 4));
+      for (const key of ['iterations', 'meetingMean', 'meetingMax', 'capped']) expect(narrowed.stats![key], key).toBe(full.stats![key]);
+    }
+    expect(narrowings).toBeGreaterThan(0);
+  });
+
+  it('says so when selectDatapoints does not restrict the data', () => {
+    const { problem } = fixture();
+    const ignoring = cisir({ k: 6, lag: 3, selectDatapoints: (args) => [...args] });
+    expect(() => estimate(ignoring, problem, 0)).toThrowError(/selectDatapoints returned arguments with 16 datapoints/);
+  });
+});
+
 describe('resources', () => {
-  it('tf.memory().numTensors is flat across 500 estimates', async () => {
+  it('tf.memory().numTensors is flat across 500 estimates (narrowing to live pairs)', async () => {
     clearParamStore();
     const { model, guide } = linearGaussian(1);
-    const x = tf.tensor2d([[0.5], [1.5]]);
+    const x = tf.tensor2d([[0.5], [1.5], [-2], [3], [0], [1]]);
     gradients(model, guide, [x], { estimator: iwae({ k: 2 }), seed: 0 });
     const problem: Problem<[tf.Tensor]> = { model, guide, args: [x], vectorize: true };
-    const estimator = cisir({ k: 4, lag: 3 });
+    const estimator = cisir({ k: 4, lag: 3, selectDatapoints: leadingAxisDatapoints });
     await replicate(problem, 'theta', 0, estimator, 5);
     const before = tf.memory().numTensors;
     await replicate(problem, 'theta', 0, estimator, 500);

@@ -26,30 +26,34 @@ export interface Evaluated {
 
 /**
  * Runs chains of one problem: all chains of a step (both of a coupled pair, every datapoint) in one
- * batched evaluation of C x K particles.
+ * batched evaluation of C x K particles. A runner may cover a subset of the datapoints it started with
+ * (`restricted`); every random number of a step is drawn for the full batch and then picked by original
+ * datapoint, so dropping datapoints whose chains have met changes the cost, never the other chains' numbers.
  */
 export class ChainRunner<A extends unknown[]> {
-  readonly datapoints: number;
-  readonly dataAxis: number | undefined;
-  readonly scale: number;
-  /** Kinds and shapes of one chain's noise (K particles). */
-  readonly specs: readonly NoiseSpec[];
-  readonly usesUniforms: boolean;
-
   private constructor(
     private readonly problem: Problem<A>,
     readonly k: number,
     private readonly stream: Stream,
-    first: Weighted,
-    recorded: readonly NoiseDraw[],
-  ) {
-    const dim = prepare(problem, stream);
-    const plate = first.dataPlate;
-    this.datapoints = plate ? plate.subsampleSize : 1;
-    this.dataAxis = plate ? -dim + plate.dim : undefined;
-    this.scale = first.dataScale;
-    this.specs = recorded.map((d) => ({ kind: d.kind, shape: [k, ...d.tensor.shape.slice(1)] }));
-    this.usesUniforms = recorded.some((d) => d.kind === 'uniform');
+    /** Datapoints in this runner's batch. */
+    readonly datapoints: number,
+    /** Original datapoint of each position (undefined: the full batch, in order). */
+    readonly live: Int32Array | undefined,
+    /** The data axis of noise and latent values (undefined: no data plate, one datapoint). */
+    readonly dataAxis: number | undefined,
+    readonly scale: number,
+    /** Kinds and shapes of one chain's noise (K particles) for the full batch. */
+    private readonly fullSpecs: readonly NoiseSpec[],
+    private readonly fullDatapoints: number,
+  ) {}
+
+  get usesUniforms(): boolean {
+    return this.fullSpecs.some((d) => d.kind === 'uniform');
+  }
+
+  /** Original datapoint at position j. */
+  original(j: number): number {
+    return this.live ? this.live[j]! : j;
   }
 
   /** Start `chains` chains from independent draws (pi_0): K fresh particles, index ~ Cat(w). */
@@ -59,15 +63,50 @@ export class ChainRunner<A extends unknown[]> {
     const weighted = drawWeighted(problem, chains * k, stream, 0, { guideSource: recorder });
     requirePerDatapoint(weighted, 'cisir');
     if (weighted.subsampled && !weighted.dataPlate) fail('unsupported-model', 'cisir: every latent must lie in the data plate');
-    const runner = new ChainRunner(problem, k, stream, weighted, recorder.recorded);
+    const dim = prepare(problem, stream);
+    const plate = weighted.dataPlate;
+    const datapoints = plate ? plate.subsampleSize : 1;
+    const specs = recorder.recorded.map((d) => ({ kind: d.kind, shape: [k, ...d.tensor.shape.slice(1)] }));
+    const runner = new ChainRunner(problem, k, stream, datapoints, undefined, plate ? -dim + plate.dim : undefined, weighted.dataScale, specs, datapoints);
     const evaluated = runner.split(weighted, recorder.recorded, chains);
     recorder.disposeRecorded(); // the chains hold their own slices
     const states = evaluated.map((e) => {
       const index = new Int32Array(runner.datapoints);
-      for (let b = 0; b < runner.datapoints; b++) index[b] = categoricalIndex(runner.column(e.weights, b), indexStream);
+      for (let b = 0; b < runner.datapoints; b++) index[b] = categoricalIndex(runner.column(e.weights, b), indexStream.split(b));
       return { ...e, state: { noise: e.state.noise, index } };
     });
     return { runner, states };
+  }
+
+  /**
+   * This runner for the datapoints at `positions` of its batch; `problem` is the original problem with
+   * its arguments restricted to exactly those datapoints, in that order.
+   */
+  restricted(problem: Problem<A>, positions: Int32Array): ChainRunner<A> {
+    const live = Int32Array.from(positions, (p) => this.original(p));
+    return new ChainRunner(problem, this.k, this.stream, live.length, live, this.dataAxis, this.scale, this.fullSpecs, this.fullDatapoints);
+  }
+
+  /** Chain `e` at the datapoints at `positions` of this runner's batch (new tensors; `e` is untouched). */
+  narrow(e: Evaluated, positions: Int32Array): Evaluated {
+    const b = this.datapoints;
+    const n = positions.length;
+    const weights = new Float32Array(this.k * n);
+    for (let i = 0; i < this.k; i++) for (let p = 0; p < n; p++) weights[i * n + p] = e.weights[i * b + positions[p]!]!;
+    const index = Int32Array.from(positions, (p) => e.state.index[p]!);
+    return {
+      state: { noise: e.state.noise.map((d) => ({ kind: d.kind, tensor: this.atDatapoints(d.tensor, positions, b) })), index },
+      values: Object.fromEntries(Object.entries(e.values).map(([name, v]) => [name, this.atDatapoints(v, positions, b)])),
+      weights,
+      logW: tf.gather(e.logW.rank === 1 ? tf.expandDims(e.logW, 1) : e.logW, Array.from(positions), 1),
+    };
+  }
+
+  /** Rows of `t` at `positions` along the data axis (of size `b`). */
+  private atDatapoints(t: tf.Tensor, positions: Int32Array, b: number): tf.Tensor {
+    const axis = this.dataAxis;
+    if (axis === undefined || t.shape[axis] !== b) fail('invalid-argument', `cisir: a chain tensor of shape [${t.shape.join(', ')}] has no data axis of size ${b}`);
+    return tf.gather(t, Array.from(positions), axis);
   }
 
   /** Weights of datapoint b as a length-K array. */
@@ -105,10 +144,13 @@ export class ChainRunner<A extends unknown[]> {
       fail('unsupported-model', 'cisir: DISIR needs a reparameterised (Gaussian-noise) guide; this guide draws uniforms (a discrete site). Use kernel: "isir"');
     }
     const b = this.datapoints;
-    const a = new Int32Array(b);
+    // Drawn for the full batch, then picked by original datapoint (see the class comment).
     const aStream = stepStream.split(1);
-    for (let j = 0; j < b; j++) a[j] = aStream.int(this.k);
-    const fresh = freshNoise(this.specs, stepStream.split(2));
+    const aFull = Int32Array.from({ length: this.fullDatapoints }, () => aStream.int(this.k));
+    const a = Int32Array.from({ length: b }, (_, j) => aFull[this.original(j)]!);
+    const fresh = freshNoise(this.fullSpecs, stepStream.split(2)).map((d) =>
+      this.live ? { kind: d.kind, tensor: this.atDatapoints(d.tensor, this.live, this.fullDatapoints) } : d,
+    );
     const proposals = chains.map((chain) =>
       chain.noise.map((d, i) => ({
         kind: d.kind,
@@ -122,12 +164,13 @@ export class ChainRunner<A extends unknown[]> {
     const indexStream = stepStream.split(3);
     const indices = evaluated.map(() => new Int32Array(b));
     for (let j = 0; j < b; j++) {
+      const own = indexStream.split(this.original(j));
       if (evaluated.length === 2) {
-        const [i0, i1] = maximalCoupling(this.column(evaluated[0]!.weights, j), this.column(evaluated[1]!.weights, j), indexStream);
+        const [i0, i1] = maximalCoupling(this.column(evaluated[0]!.weights, j), this.column(evaluated[1]!.weights, j), own);
         indices[0]![j] = i0;
         indices[1]![j] = met[j] ? i0 : i1;
       } else {
-        indices[0]![j] = categoricalIndex(this.column(evaluated[0]!.weights, j), indexStream);
+        indices[0]![j] = categoricalIndex(this.column(evaluated[0]!.weights, j), own);
       }
     }
     return { evaluated: evaluated.map((e, c) => ({ ...e, state: { noise: e.state.noise, index: indices[c]! } })), a };
