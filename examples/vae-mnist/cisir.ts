@@ -13,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { adam, cisir, iwae, svi, type Estimator } from '../../src/inference/index.js';
+import { adam, cisir, iwae, leadingAxisDatapoints, svi, type Estimator } from '../../src/inference/index.js';
 import { clearParamStore, getParamStore, ready, Stream } from '../../src/index.js';
 import { loadMnist, meanImageLogit } from '../data/mnist.js';
 import { vae } from './model.js';
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   const branches: Record<string, { reports: EpochReport[]; testLogLikelihood: number; secondsPerStep: number }> = {};
   for (const [name, modelEstimator] of [
     ['continue iwae-10', iwae({ k: 10 })],
-    ['c-isir-disir', cisir({ k: 10, lag: 10, maxIterations: n(opts['max-iterations']) })],
+    ['c-isir-disir', cisir({ k: 10, lag: 10, maxIterations: n(opts['max-iterations']), selectDatapoints: leadingAxisDatapoints })],
   ] as const) {
     getParamStore().restore(snapshot);
     const fit = svi(model, guide, { model: modelEstimator, guide: guideObjective(), optimizer: adam({ lr: 1e-3 }), seed: `${opts.seed}-finetune` });
