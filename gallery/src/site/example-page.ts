@@ -1,0 +1,64 @@
+/** An example's page: what it is, its model, and what its committed result files show. */
+import { fineTuneCurves, meetingHistogram, statCharts, trainingCurves } from './charts.js';
+import { append, h, page, section } from './dom.js';
+import { markdown } from './markdown.js';
+import { picturesFigure } from './pictures.js';
+import { fineTuneTable, logLikelihoodTable, statsTable } from './tables.js';
+import type { ExamplePage } from './types.js';
+
+/** The .ppl model shown open (it is the model, in a few lines); a TypeScript one folded unless it is the only one and short. */
+function sources(example: ExamplePage): HTMLElement {
+  const hasPpl = example.sources.some((s) => s.path.endsWith('.ppl'));
+  return section(
+    'Model source',
+    ...example.sources.map((s) => {
+      const lines = s.text.trimEnd().split('\n').length;
+      const open = s.path.endsWith('.ppl') || (!hasPpl && lines <= 50) ? { open: '' } : {};
+      return h('details', open, h('summary', {}, h('code', {}, s.path), ` (${lines} lines)`), h('pre', { class: 'source' }, h('code', {}, s.text)));
+    }),
+  );
+}
+
+function results(example: ExamplePage): HTMLElement[] {
+  const { runs, name } = example;
+  if (runs.length === 0) return [];
+  return [
+    section('Training', trainingCurves(runs)),
+    section(
+      'Test log-likelihood',
+      h('p', {}, 'Per test datapoint, from the committed result files (examples/results/', name, '/<estimator>.json):'),
+      logLikelihoodTable(runs),
+      example.summary ? h('div', { class: 'summary' }, h('h3', {}, 'Reproduction (summary.md)'), markdown(example.summary, { headingOffset: 2, dropTitle: true })) : null,
+    ),
+    section(
+      'Estimator stats',
+      h('p', {}, 'Averaged over all steps; constant ones are settings (k, lag), the others change over training and are plotted below.'),
+      statsTable(runs),
+      h('div', { class: 'charts' }, ...statCharts(runs), ...runs.filter((r) => r.epochs.some((e) => 'meetingMean' in e.stats)).map(meetingHistogram)),
+    ),
+  ];
+}
+
+function pictures(example: ExamplePage): HTMLElement | null {
+  if (!example.images) return null;
+  return section(
+    'Reconstructions and samples',
+    ...(example.pictures.length > 0
+      ? example.pictures.map(picturesFigure)
+      : [h('p', { class: 'missing' }, `No pictures committed for ${example.name} yet (the runner writes examples/results/${example.name}/<estimator>.pictures.json).`)]),
+  );
+}
+
+export function renderExample(example: ExamplePage): void {
+  const main = page(example.name, example.description, [['index.html', 'all examples'], ['diagnostics.html', 'diagnostics']]);
+  const none = example.runs.length === 0 && example.fineTunes.length === 0;
+  append(
+    main,
+    example.readme ? markdown(example.readme, { dropTitle: true }) : h('p', {}, `Estimators: ${example.estimators.join(', ')}.`),
+    sources(example),
+    none ? section('Results', h('p', { class: 'missing' }, `No results committed yet: npm run example -- ${example.name} --estimator <${example.estimators.join('|')}> writes them.`)) : null,
+    ...results(example),
+    ...example.fineTunes.map((f) => section(`Fine-tuning comparison (${f.file})`, h('p', {}, h('code', {}, f.command)), fineTuneTable(f), fineTuneCurves(f))),
+    pictures(example),
+  );
+}

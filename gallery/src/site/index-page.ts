@@ -1,0 +1,36 @@
+/** The gallery's front page: every registered example, one line each, and the other pages. */
+import { append, h, page, section } from './dom.js';
+import type { IndexPage } from './types.js';
+
+export function renderIndex(index: IndexPage): void {
+  const main = page('roulette gallery', 'Models from the examples/ directory, trained with each estimator; every number and curve comes from the committed result files.', []);
+  append(
+    main,
+    section(
+      'Examples',
+      h(
+        'ul',
+        { class: 'examples' },
+        ...index.examples.map((e) =>
+          h(
+            'li',
+            {},
+            h('a', { href: `${e.name}.html` }, e.name),
+            ' — ',
+            e.description,
+            h('span', { class: 'results' }, e.results.length > 0 ? ` (results: ${e.results.join(', ')})` : ' (no results committed yet)'),
+          ),
+        ),
+      ),
+    ),
+    section(
+      'More',
+      h(
+        'ul',
+        {},
+        h('li', {}, h('a', { href: 'diagnostics.html' }, 'diagnostics'), ' — bias² and variance against cost on the linear Gaussian model, and SGD with each estimator'),
+        index.playground ? h('li', {}, h('a', { href: 'playground.html' }, 'playground'), ' — write a model in the .ppl language and fit it in the browser') : null,
+      ),
+    ),
+  );
+}

@@ -1,0 +1,71 @@
+/**
+ * The small subset of Markdown the project's READMEs and summaries use: headings, paragraphs, fenced
+ * code, pipe tables, "- " lists and `code` spans. Everything becomes text nodes (no HTML passes
+ * through), so a README cannot inject markup into the page.
+ */
+import { h, type Child } from './dom.js';
+
+/** `code` spans inside a line of text. */
+function inline(text: string): Child[] {
+  return text.split(/(`[^`]+`)/).map((part) => (part.startsWith('`') && part.endsWith('`') && part.length > 1 ? h('code', {}, part.slice(1, -1)) : part));
+}
+
+const cells = (row: string): string[] => row.trim().replace(/^\|/, '').replace(/\|$/, '').split('|').map((c) => c.trim());
+
+function table(rows: readonly string[]): HTMLElement {
+  // rows[1] is the |---|---| separator.
+  const [head, , ...body] = rows;
+  return h(
+    'table',
+    {},
+    h('thead', {}, h('tr', {}, ...cells(head!).map((c) => h('th', {}, ...inline(c))))),
+    h('tbody', {}, ...body.map((row) => h('tr', {}, ...cells(row).map((c) => h('td', {}, ...inline(c)))))),
+  );
+}
+
+/**
+ * Markdown as DOM nodes. `headingOffset` shifts heading levels (a README's "#" becomes an h2 under the
+ * page's own h1); `dropTitle` leaves out a leading "# title" line that repeats the page title.
+ */
+export function markdown(text: string, options: { headingOffset?: number; dropTitle?: boolean } = {}): HTMLElement {
+  const offset = options.headingOffset ?? 1;
+  const lines = text.replace(/\r\n/g, '\n').split('\n');
+  if (options.dropTitle && /^#\s/.test(lines[0] ?? '')) lines.shift();
+  const out = h('div', { class: 'markdown' });
+  let i = 0;
+  const take = (test: (line: string) => boolean): string[] => {
+    const taken: string[] = [];
+    while (i < lines.length && test(lines[i]!)) taken.push(lines[i++]!);
+    return taken;
+  };
+  while (i < lines.length) {
+    const line = lines[i]!;
+    const heading = /^(#{1,6})\s+(.*)$/.exec(line);
+    if (line.trim() === '') {
+      i++;
+    } else if (line.startsWith('```')) {
+      i++;
+      const code = take((l) => !l.startsWith('```'));
+      i++; // the closing fence
+      out.append(h('pre', {}, h('code', {}, code.join('\n'))));
+    } else if (heading) {
+      i++;
+      const level = Math.min(6, heading[1]!.length + offset);
+      out.append(h(`h${level}` as 'h2', {}, ...inline(heading[2]!)));
+    } else if (line.trimStart().startsWith('|')) {
+      out.append(table(take((l) => l.trimStart().startsWith('|'))));
+    } else if (line.startsWith('- ')) {
+      // An item runs on over indented continuation lines.
+      const items: string[] = [];
+      take((l) => l.startsWith('- ') || (l.startsWith('  ') && l.trim() !== '')).forEach((l) => {
+        if (l.startsWith('- ')) items.push(l.slice(2));
+        else items[items.length - 1] += ` ${l.trim()}`;
+      });
+      out.append(h('ul', {}, ...items.map((item) => h('li', {}, ...inline(item)))));
+    } else {
+      const paragraph = take((l) => l.trim() !== '' && !l.startsWith('```') && !/^#{1,6}\s/.test(l) && !l.trimStart().startsWith('|') && !l.startsWith('- '));
+      out.append(h('p', {}, ...inline(paragraph.join(' '))));
+    }
+  }
+  return out;
+}

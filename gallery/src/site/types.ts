@@ -1,0 +1,117 @@
+/**
+ * The data each gallery page is built from. gallery/scripts/collect.ts reads them at build time from
+ * examples/ (the registry, READMEs, sources, and the committed examples/results/); the pages get them
+ * as JSON modules, so the built site needs no server.
+ */
+
+/** One epoch of a training run: mean objective and estimator stats over its steps (examples/run.ts). */
+export interface EpochRecord {
+  readonly epoch: number;
+  readonly objective: number;
+  readonly seconds: number;
+  readonly steps: number;
+  readonly stats: Readonly<Record<string, number>>;
+}
+
+/** examples/results/<example>/<estimator>.json as examples/run.ts writes it, without per-step objectives. */
+export interface Run {
+  readonly estimator: string;
+  readonly config: Readonly<Record<string, number | string | boolean>>;
+  readonly data: Readonly<Record<string, number | string>>;
+  readonly epochs: readonly EpochRecord[];
+  readonly testLogLikelihood: number;
+  readonly exactTestLogLikelihood?: number;
+  readonly seconds: { readonly train: number; readonly evaluate: number; readonly total: number };
+  readonly stepsPerSecond: number;
+  readonly finishedAt: string;
+}
+
+/** vae-mnist's cisir.json (examples/vae-mnist/cisir.ts): one pretrained model, continued two ways. */
+export interface FineTune {
+  readonly file: string;
+  readonly command: string;
+  readonly afterPretraining: number;
+  readonly costRatioPerStep: number;
+  readonly branches: Readonly<
+    Record<string, { readonly reports: readonly Omit<EpochRecord, 'steps'>[]; readonly testLogLikelihood: number; readonly secondsPerStep: number }>
+  >;
+}
+
+/** A grid of greyscale images: `count` images of width x height bytes (0-255), row-major, base64. */
+export interface ImageGrid {
+  readonly width: number;
+  readonly height: number;
+  readonly count: number;
+  readonly pixels: string;
+}
+
+/** examples/results/<example>/<estimator>.pictures.json, quantised to bytes for the page. */
+export interface Pictures {
+  readonly estimator: string;
+  readonly originals: ImageGrid;
+  readonly reconstructions: ImageGrid;
+  readonly samples: ImageGrid;
+}
+
+export interface SourceFile {
+  /** Path from the repository root, e.g. examples/vae-mnist/model.ppl. */
+  readonly path: string;
+  readonly text: string;
+}
+
+export interface ExamplePage {
+  readonly name: string;
+  readonly description: string;
+  /** Estimators the example supports (registry), whether or not results are committed. */
+  readonly estimators: readonly string[];
+  /** examples/<name>/README.md, markdown; null when the example has none. */
+  readonly readme: string | null;
+  readonly sources: readonly SourceFile[];
+  readonly runs: readonly Run[];
+  readonly fineTunes: readonly FineTune[];
+  /** examples/results/<name>/summary.md (a reproduction over seeds), markdown. */
+  readonly summary: string | null;
+  /** True for models of images: the page shows a picture grid or says there is none yet. */
+  readonly images: boolean;
+  readonly pictures: readonly Pictures[];
+}
+
+/** One row of examples/results/diagnostics/gaussian.json (examples/diagnostics/gaussian.ts). */
+export interface BiasVarianceRow {
+  readonly estimator: string;
+  readonly cost: number;
+  readonly measuredCost: number;
+  readonly bias2: number;
+  readonly bias2SE: number;
+  readonly variance: number;
+  readonly gradBias2: number;
+  readonly gradBias2SE: number;
+  readonly gradVariance: number;
+}
+
+export interface SgdPoint {
+  readonly step: number;
+  readonly draws: number;
+  readonly distance: number;
+}
+
+export interface DiagnosticsPage {
+  /** examples/results/diagnostics/README.md. */
+  readonly readme: string | null;
+  readonly biasVariance: { readonly protocol: Readonly<Record<string, unknown>>; readonly rows: readonly BiasVarianceRow[] } | null;
+  readonly sgd: { readonly steps: number; readonly datapoints: number; readonly trajectories: Readonly<Record<string, readonly SgdPoint[]>> } | null;
+}
+
+export interface IndexEntry {
+  readonly name: string;
+  readonly description: string;
+  /** Estimators with committed results. */
+  readonly results: readonly string[];
+  readonly images: boolean;
+}
+
+export interface IndexPage {
+  readonly examples: readonly IndexEntry[];
+  /** Whether the playground page is part of this build. */
+  readonly playground: boolean;
+}
