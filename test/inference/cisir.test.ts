@@ -4,6 +4,7 @@ import { bernoulli, normal } from '../../src/dsl/distributions/index.js';
 import { observe, param, sample } from '../../src/dsl/primitives.js';
 import { cisir, leadingAxisDatapoints } from '../../src/inference/cisir.js';
 import { maximalCoupling, maximalCouplingJoint } from '../../src/inference/cisir/coupling.js';
+import { proposalNoise } from '../../src/inference/cisir/noise.js';
 import type { Estimator } from '../../src/inference/estimator.js';
 import { gradients } from '../../src/inference/gradients.js';
 import { iwae } from '../../src/inference/iwae.js';
@@ -38,6 +39,29 @@ describe('maximal coupling of two categoricals', () => {
     joint.forEach((row, i) =>
       row.forEach((cell, j) => expect(Math.abs(counts[i]![j]! / n - cell)).toBeLessThan(4 * Math.sqrt((cell * (1 - cell)) / n) + 1e-9)),
     );
+  });
+});
+
+describe('the ISIR / DISIR proposal noise', () => {
+  // K = 4 particles, B = 3 datapoints, event size 2; data axis 1.
+  const [k, b, e] = [4, 3, 2];
+  const noise = tf.tensor3d(Array.from({ length: k * b * e }, (_, i) => i + 0.5), [k, b, e]);
+  const fresh = tf.tensor3d(Array.from({ length: k * b * e }, (_, i) => Math.sin(i + 1)), [k, b, e]);
+  const index = Int32Array.from([2, 0, 3]);
+  const a = Int32Array.from([1, 3, 0]);
+  const at = (t: number[][][], i: number, j: number, d: number): number => t[i]![j]![d]!;
+
+  it.each([0, 0.6])('beta = %s: keeps the selected particle at a_b and walks AR(1) away from it on both sides', (beta) => {
+    const out = proposalNoise(noise, index, fresh, a, beta, 1).arraySync() as number[][][];
+    const [z, n] = [noise.arraySync() as number[][][], fresh.arraySync() as number[][][]];
+    const c = Math.sqrt(1 - beta * beta);
+    for (let j = 0; j < b; j++) {
+      for (let d = 0; d < e; d++) {
+        expect(at(out, a[j]!, j, d)).toBeCloseTo(at(z, index[j]!, j, d), 5);
+        for (let i = a[j]! + 1; i < k; i++) expect(at(out, i, j, d)).toBeCloseTo(beta * at(out, i - 1, j, d) + c * at(n, i, j, d), 5);
+        for (let i = a[j]! - 1; i >= 0; i--) expect(at(out, i, j, d)).toBeCloseTo(beta * at(out, i + 1, j, d) + c * at(n, i, j, d), 5);
+      }
+    }
   });
 });
 

@@ -5,7 +5,7 @@ import type { Stream } from '../../runtime/rng.js';
 import { drawWeighted, prepare, requirePerDatapoint, type Weighted } from '../log-weights.js';
 import type { Problem } from '../program.js';
 import { categoricalIndex, maximalCoupling } from './coupling.js';
-import { freshNoise, NoiseSource, refreshedNoise, selectParticle, type NoiseDraw, type NoiseSpec } from './noise.js';
+import { freshNoise, NoiseSource, proposalNoise, type NoiseDraw, type NoiseSpec } from './noise.js';
 
 /** One chain of the extended target: K particles (as guide noise) and the selected index per datapoint. */
 export interface ChainState {
@@ -154,7 +154,7 @@ export class ChainRunner<A extends unknown[]> {
     const proposals = chains.map((chain) =>
       chain.noise.map((d, i) => ({
         kind: d.kind,
-        tensor: refreshedNoise(selectParticle(d.tensor, chain.index, this.dataAxis), fresh[i]!.tensor, a, beta, this.dataAxis),
+        tensor: proposalNoise(d.tensor, chain.index, fresh[i]!.tensor, a, beta, this.dataAxis),
       })),
     );
     const batched = proposals[0]!.map((d, i) => ({ kind: d.kind, tensor: tf.concat(proposals.map((p) => p[i]!.tensor), 0) }));

@@ -85,58 +85,38 @@ export function freshNoise(specs: readonly NoiseSpec[], stream: Stream): NoiseDr
 }
 
 /**
- * A [K, 1.., B, 1..] mask of rank `rank` selecting particle `indices[b]` for datapoint b, with the data
- * axis at `dataAxis` (or no data axis: one index for all).
+ * The ISIR / DISIR proposal noise of one chain (Ruiz et al. 2021), for every datapoint b: position a_b
+ * keeps the chain's selected particle (`index[b]` of `noise`); the others follow an AR(1) walk away from
+ * it, xi_k = beta xi_{k-1} + sqrt(1 - beta^2) n_k forwards and xi_k = beta xi_{k+1} + sqrt(1 - beta^2) n_k
+ * backwards, n = `fresh`. With beta = 0 this is ISIR's proposal (fresh noise everywhere but a_b).
+ *
+ * Computed on the host: the noise is small ([K, ..., B, ...]) while the walk is sequential in k, and as
+ * tensor ops it cost a few hundred tiny kernels per chain and step, most of an iteration's time.
  */
-export function particleMask(indices: Int32Array, k: number, rank: number, dataAxis: number | undefined): tf.Tensor {
-  const b = indices.length;
-  const values = new Float32Array(k * b);
-  for (let j = 0; j < b; j++) values[indices[j]! * b + j] = 1;
-  const shape = new Array<number>(rank).fill(1);
-  shape[0] = k;
-  if (dataAxis !== undefined) shape[dataAxis] = b;
-  return tf.tensor(values, shape);
-}
-
-/** Like `particleMask`, but 1 for every particle k >= indices[b] (built on the host: no cumsum kernel). */
-export function fromParticleMask(indices: Int32Array, k: number, rank: number, dataAxis: number | undefined): tf.Tensor {
-  const b = indices.length;
-  const values = new Float32Array(k * b);
-  for (let j = 0; j < b; j++) for (let i = indices[j]!; i < k; i++) values[i * b + j] = 1;
-  const shape = new Array<number>(rank).fill(1);
-  shape[0] = k;
-  if (dataAxis !== undefined) shape[dataAxis] = b;
-  return tf.tensor(values, shape);
-}
-
-/** For each datapoint, the noise of its particle `indices[b]`: [1, ...]. */
-export function selectParticle(noise: tf.Tensor, indices: Int32Array, dataAxis: number | undefined): tf.Tensor {
-  return tf.sum(tf.mul(noise, particleMask(indices, noise.shape[0]!, noise.rank, dataAxis)), 0, true);
-}
-
-/**
- * The DISIR proposal noise (Ruiz et al. 2021): position a_b keeps `kept`; the others follow an AR(1)
- * walk away from it, xi_k = beta xi_{k-1} + sqrt(1 - beta^2) n_k forwards and likewise backwards.
- * With beta = 0 this is ISIR's proposal (fresh noise everywhere but a_b).
- */
-export function refreshedNoise(kept: tf.Tensor, fresh: tf.Tensor, a: Int32Array, beta: number, dataAxis: number | undefined): tf.Tensor {
-  const k = fresh.shape[0]!;
-  const at = particleMask(a, k, fresh.rank, dataAxis); // 1 where k = a_b
-  if (beta === 0) return tf.add(tf.mul(at, kept), tf.mul(tf.sub(1, at), fresh));
+export function proposalNoise(noise: tf.Tensor, index: Int32Array, fresh: tf.Tensor, a: Int32Array, beta: number, dataAxis: number | undefined): tf.Tensor {
+  const shape = fresh.shape;
+  const k = shape[0]!;
+  const columns = fresh.size / k; // one walk per (datapoint, event coordinate)
+  const stride = dataAxis === undefined ? columns : shape.slice(dataAxis + 1).reduce((p, q) => p * q, 1);
+  const datapoints = dataAxis === undefined ? 1 : shape[dataAxis]!;
+  const current = noise.dataSync();
+  const n = fresh.dataSync();
+  const out = new Float32Array(fresh.size);
   const c = Math.sqrt(1 - beta * beta);
-  const rows = Array.from({ length: k }, (_, i) => tf.slice(fresh, i, 1));
-  const atRow = Array.from({ length: k }, (_, i) => tf.slice(at, i, 1));
-  const forward: tf.Tensor[] = [];
-  const backward: tf.Tensor[] = new Array<tf.Tensor>(k);
-  for (let i = 0; i < k; i++) {
-    const walked = i === 0 ? tf.mul(rows[i]!, c) : tf.add(tf.mul(forward[i - 1]!, beta), tf.mul(rows[i]!, c));
-    forward.push(tf.add(tf.mul(atRow[i]!, kept), tf.mul(tf.sub(1, atRow[i]!), walked)));
+  for (let col = 0; col < columns; col++) {
+    const b = Math.floor(col / stride) % datapoints;
+    const at = a[b]!;
+    let walk = current[index[b]! * columns + col]!;
+    out[at * columns + col] = walk;
+    for (let i = at + 1; i < k; i++) {
+      walk = beta * walk + c * n[i * columns + col]!;
+      out[i * columns + col] = walk;
+    }
+    walk = out[at * columns + col]!;
+    for (let i = at - 1; i >= 0; i--) {
+      walk = beta * walk + c * n[i * columns + col]!;
+      out[i * columns + col] = walk;
+    }
   }
-  for (let i = k - 1; i >= 0; i--) {
-    const walked = i === k - 1 ? tf.mul(rows[i]!, c) : tf.add(tf.mul(backward[i + 1]!, beta), tf.mul(rows[i]!, c));
-    backward[i] = tf.add(tf.mul(atRow[i]!, kept), tf.mul(tf.sub(1, atRow[i]!), walked));
-  }
-  // Positions at or after a_b take the forward walk, before it the backward walk.
-  const cumulative = fromParticleMask(a, k, fresh.rank, dataAxis);
-  return tf.add(tf.mul(cumulative, tf.concat(forward, 0)), tf.mul(tf.sub(1, cumulative), tf.concat(backward, 0)));
+  return tf.tensor(out, [...shape]);
 }
