@@ -38,12 +38,14 @@ beforeAll(() => {
 afterAll(() => clearParamStore());
 
 /** Value and theta_0-gradient of the model-side surrogate over seeded replicates. */
-function replicate(estimator: Estimator, reps: number): { values: number[]; grads: number[]; cost: number } {
+async function replicate(estimator: Estimator, reps: number): Promise<{ values: number[]; grads: number[]; cost: number }> {
   const theta = getParamStore().variable('theta');
   const values: number[] = [];
   const grads: number[] = [];
   let cost = 0;
   for (let s = 0; s < reps; s++) {
+    // Long synchronous loops starve vitest's worker messages (RPC timeouts on a loaded machine): yield now and then.
+    if (s % 50 === 0) await new Promise((resolve) => setImmediate(resolve));
     tf.tidy(() => {
       let objective = 0;
       const { grads: g } = tf.variableGrads(() => {
@@ -70,27 +72,27 @@ describe.each([
   ['SUMO m=1', () => sumo({ m: 1 })],
   ['SUMO m=4', () => sumo({ m: 4 })],
 ])('%s on the linear Gaussian model', (_name, make) => {
-  it('is unbiased for log p(x) and d log p(x) / d theta', () => {
-    const { values, grads } = replicate(make(), REPS);
+  it('is unbiased for log p(x) and d log p(x) / d theta', async () => {
+    const { values, grads } = await replicate(make(), REPS);
     expectUnbiased(values, exactValue, 'log p(x)');
     expectUnbiased(grads, exactGrad, 'd/dtheta_0');
   });
 });
 
 describe('the same harness', () => {
-  it('flags IWAE at equal expected cost as biased', () => {
+  it('flags IWAE at equal expected cost as biased', async () => {
     const cost = Math.round((0.6 * 2) / (1 - 2 * 0.4)); // ML r = 0.6, l = 0: 6 draws
     // IWAE's gradient bias here (about 0.04) needs more replicates than its value's bias to show.
-    const { values, grads } = replicate(iwae({ k: cost }), 3 * REPS);
+    const { values, grads } = await replicate(iwae({ k: cost }), 3 * REPS);
     expect(isBiased(values, exactValue)).toBe(true);
     expect(summarise(values).mean).toBeLessThan(exactValue);
     expect(isBiased(grads, exactGrad)).toBe(true);
   });
 
-  it('flags a Russian roulette that multiplies by P(K >= k) instead of dividing', () => {
+  it('flags a Russian roulette that multiplies by P(K >= k) instead of dividing', async () => {
     // Identical to mlrr but for the one mistake published reimplementations made.
     const wrong = multilevel('mlrr-wrong', { r: 0.6 }, (law, k, level) => (k <= level ? law.tail(k) : 0));
-    const { values } = replicate(wrong, REPS);
+    const { values } = await replicate(wrong, REPS);
     expect(isBiased(values, exactValue)).toBe(true);
   });
 });
@@ -184,7 +186,7 @@ describe('training', () => {
     ['sumo', () => ({ estimator: sumo() })],
     ['mlss', () => ({ estimator: mlss({ r: 0.6 }) })],
     ['mlrr + iwae guide', () => ({ model: mlrr({ r: 0.6 }), guide: iwae({ k: 5 }) })],
-  ])('%s: tf.memory().numTensors is flat over 1000 SVI steps', (_name, make) => {
+  ])('%s: tf.memory().numTensors is flat over 1000 SVI steps', async (_name, make) => {
     const sub = linearGaussian(2);
     const xs = tf.tensor2d([
       [0.5, 1.0],
@@ -194,7 +196,10 @@ describe('training', () => {
     const fit = svi(sub.model, sub.guide, { ...make(), optimizer: adam({ lr: 0.01 }), seed: 2, clip: 50 });
     for (let i = 0; i < 10; i++) fit.step(xs);
     const before = tf.memory().numTensors;
-    for (let i = 0; i < 1000; i++) fit.step(xs);
+    for (let i = 0; i < 1000; i++) {
+      if (i % 100 === 0) await new Promise((resolve) => setImmediate(resolve));
+      fit.step(xs);
+    }
     expect(tf.memory().numTensors).toBe(before);
     clearParamStore(); // the 2-d params share names with the 3-d fixture's: restore the fixture
     gradients(model, guide, [x], { estimator: iwae({ k: 2 }), seed: 0 });

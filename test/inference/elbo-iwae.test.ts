@@ -29,9 +29,11 @@ const x = tf.tensor2d(X);
 const { model, guide } = linearGaussian(D);
 const REPS = 1500;
 
-function replicate(estimator: Estimator, reps: number, read: (r: ReturnType<typeof gradients>) => number[], vectorize = true): number[][] {
+async function replicate(estimator: Estimator, reps: number, read: (r: ReturnType<typeof gradients>) => number[], vectorize = true): Promise<number[][]> {
   const out: number[][] = [];
   for (let s = 0; s < reps; s++) {
+    // Long synchronous loops starve vitest's worker messages (RPC timeouts on a loaded machine): yield now and then.
+    if (s % 50 === 0) await new Promise((resolve) => setImmediate(resolve));
     tf.tidy(() => {
       const r = gradients(model, guide, [x], { estimator, seed: s, vectorize });
       out.push(read(r));
@@ -58,8 +60,8 @@ const read = (r: ReturnType<typeof gradients>): number[] => [
 ];
 
 describe('elbo on the linear Gaussian model', () => {
-  it('estimate and theta/phi gradients are unbiased for the closed forms', () => {
-    const r = replicate(elbo(), REPS, read);
+  it('estimate and theta/phi gradients are unbiased for the closed forms', async () => {
+    const r = await replicate(elbo(), REPS, read);
     expectUnbiased(column(r, 0), sumOver((xi) => exactElbo(xi, P)), 'ELBO');
     // loss = -ELBO: gradients are minus the ELBO's
     expectUnbiased(column(r, 1), -sumOver((xi) => exactElboGrads(xi, P).theta[0]!), 'd/dtheta_0');
@@ -69,8 +71,8 @@ describe('elbo on the linear Gaussian model', () => {
 
   // Unbiased, but not always lower-variance: near the posterior the Monte Carlo terms
   // log p(x | z) and log p(z) - log q(z) cancel, and the closed-form KL removes that cancellation.
-  it('analytic KL gives the same expectation', () => {
-    const analytic = replicate(elbo({ analyticKL: true }), 600, read);
+  it('analytic KL gives the same expectation', async () => {
+    const analytic = await replicate(elbo({ analyticKL: true }), 600, read);
     expectUnbiased(column(analytic, 0), sumOver((xi) => exactElbo(xi, P)), 'ELBO (analytic KL)');
     expectUnbiased(column(analytic, 2), -sumOver((xi) => exactElboGrads(xi, P).b[0]!), 'd/db_0 (analytic KL)');
     expectUnbiased(column(analytic, 1), -sumOver((xi) => exactElboGrads(xi, P).theta[0]!), 'd/dtheta_0 (analytic KL)');
@@ -86,8 +88,8 @@ describe('iwae on the linear Gaussian model', () => {
   const refGradSe = Math.sqrt(reference.reduce((acc, r) => acc + summarise(r.grads).se ** 2, 0));
   let plain: number[][] = [];
 
-  it('bound and theta-gradient match an independent float64 simulation', () => {
-    plain = replicate(iwae({ k: K }), REPS, read);
+  it('bound and theta-gradient match an independent float64 simulation', async () => {
+    plain = await replicate(iwae({ k: K }), REPS, read);
     expectUnbiased(column(plain, 0), refMean, 'IWAE-5', 4, refSe);
     expectUnbiased(column(plain, 1), -refGrad, 'IWAE-5 d/dtheta_0', 4, refGradSe);
   });
@@ -100,8 +102,8 @@ describe('iwae on the linear Gaussian model', () => {
     expect(summarise(values).mean).toBeGreaterThan(sumOver((xi) => exactElbo(xi, P)));
   });
 
-  it('DReG phi-gradients have the plain IWAE mean and lower variance', () => {
-    const dreg = replicate(iwae({ k: K, dreg: true }), REPS, read);
+  it('DReG phi-gradients have the plain IWAE mean and lower variance', async () => {
+    const dreg = await replicate(iwae({ k: K, dreg: true }), REPS, read);
     for (const j of [2, 3]) {
       const a = summarise(column(plain, j));
       const b = summarise(column(dreg, j));
@@ -119,21 +121,22 @@ describe('vectorised and looped particles', () => {
     ['elbo', () => elbo({ particles: 3 })],
     ['iwae', () => iwae({ k: 4 })],
     ['iwae-dreg', () => iwae({ k: 4, dreg: true })],
-  ])('%s gives the same numbers either way', (_name, make) => {
-    const a = replicate(make(), 3, read, true);
-    const b = replicate(make(), 3, read, false);
+  ])('%s gives the same numbers either way', async (_name, make) => {
+    const a = await replicate(make(), 3, read, true);
+    const b = await replicate(make(), 3, read, false);
     for (let i = 0; i < a.length; i++) for (let j = 0; j < 4; j++) expect(b[i]![j]!).toBeCloseTo(a[i]![j]!, 3);
   });
 });
 
 describe('minibatches', () => {
-  it('the expected minibatch ELBO equals the full-data ELBO', () => {
+  it('the expected minibatch ELBO equals the full-data ELBO', async () => {
     const N = 8;
     const data = Array.from({ length: N }, (_, i) => [Math.sin(i), Math.cos(i), i / 4]);
     const sub = linearGaussian(D, { subsample: 3 });
     const xs = tf.tensor2d(data);
     const values: number[] = [];
     for (let s = 0; s < 3000; s++) {
+      if (s % 100 === 0) await new Promise((resolve) => setImmediate(resolve));
       tf.tidy(() => {
         const r = gradients(sub.model, sub.guide, [xs], { estimator: elbo({ analyticKL: true }), seed: s });
         values.push(r.logMarginal);

@@ -29,7 +29,7 @@ function reset(): void {
 }
 
 describe('unbiasedRWS', () => {
-  it('its phi-gradient is unbiased for d KL(p(z | x) || q(z | x)) / d b', () => {
+  it('its phi-gradient is unbiased for d KL(p(z | x) || q(z | x)) / d b', async () => {
     reset();
     // KL(p || q) with p = N(mu, 1/2 I), q = N(m, 2/3 I): d/dm_j = (m_j - mu_j) / (2/3), mu = (theta + x) / 2.
     const exact = X.reduce((acc, xi) => acc + (guideMean(xi, P)[0]! - (P.theta[0]! + xi[0]!) / 2) / (2 / 3), 0);
@@ -37,6 +37,8 @@ describe('unbiasedRWS', () => {
     const b = getParamStore().variable('b');
     const grads: number[] = [];
     for (let s = 0; s < 3000; s++) {
+      // Long synchronous loops starve vitest's worker messages on a loaded machine: yield now and then.
+      if (s % 100 === 0) await new Promise((resolve) => setImmediate(resolve));
       tf.tidy(() => {
         const { grads: g } = tf.variableGrads(() => objective.surrogate(problem, Stream.fromSeed(`rws-${s}`), 'guide').loss, [b]);
         grads.push(g[b.name]!.dataSync()[0]!);
