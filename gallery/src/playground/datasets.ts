@@ -1,9 +1,10 @@
 /**
- * The playground's data sets: the gallery's small synthetic examples, generated in the page from the
- * same seeded generative stories as examples/registry.ts (same seed strings, same draws, so the
- * numbers equal the gallery's training split; test/gallery/playground.test.ts checks it). Plain
+ * The playground's data sets: the gallery's small synthetic examples, generated in the page by the
+ * generative stories examples/registry.ts uses (examples/data/synthetic.ts, same seed strings), so the
+ * numbers equal the gallery's training split (test/gallery/playground.test.ts checks it). Plain
  * arrays: the runner makes (and disposes) the tensors.
  */
+import { linearGaussianRows, LINEAR_GAUSSIAN_DIM, mixtureRows, regressionRows } from '../../../examples/data/synthetic.js';
 import { Stream } from '../../../src/runtime/rng.js';
 
 export type DatasetName = 'linear-gaussian' | 'bayesian-regression' | 'gaussian-mixture';
@@ -35,11 +36,6 @@ export interface Dataset {
   readonly size: number;
 }
 
-/** `count` rows of `dim` normals: mean(row, j) + sd * N(0, 1), in the registry's draw order. */
-function gaussianRows(count: number, dim: number, stream: Stream, mean: (row: number, j: number) => number, sd: number): Float32Array {
-  return Float32Array.from({ length: count * dim }, (_, i) => mean(Math.floor(i / dim), i % dim) + sd * stream.normal());
-}
-
 const linearGaussian: Dataset = {
   name: 'linear-gaussian',
   description: 'z ~ N(theta, I), x | z ~ N(z, I) in R^20; data from theta = 1 (Shi & Cornish 7.1)',
@@ -49,8 +45,7 @@ const linearGaussian: Dataset = {
   batch: 64,
   size: 1024,
   generate(seed, size) {
-    const stream = Stream.fromSeed(`linear-gaussian-${seed}`);
-    return { x: { shape: [size, 20], values: gaussianRows(size, 20, stream, () => 1, Math.SQRT2) } };
+    return { x: { shape: [size, LINEAR_GAUSSIAN_DIM], values: linearGaussianRows(size, Stream.fromSeed(`linear-gaussian-${seed}`)) } };
   },
 };
 
@@ -63,10 +58,7 @@ const bayesianRegression: Dataset = {
   batch: undefined,
   size: 200,
   generate(seed, size) {
-    const stream = Stream.fromSeed(`bayesian-regression-${seed}`);
-    const w = [1.5, -2, 0.5];
-    const X = gaussianRows(size, 3, stream, () => 0, 1);
-    const y = Float32Array.from({ length: size }, (_, i) => 1 + w.reduce((s, wj, j) => s + wj * X[i * 3 + j]!, 0) + 0.3 * stream.normal());
+    const { X, y } = regressionRows(size, Stream.fromSeed(`bayesian-regression-${seed}`));
     return { X: { shape: [size, 3], values: X }, y: { shape: [size], values: y } };
   },
 };
@@ -80,10 +72,7 @@ const gaussianMixture: Dataset = {
   batch: 100,
   size: 1000,
   generate(seed, size) {
-    const stream = Stream.fromSeed(`gaussian-mixture-${seed}`);
-    const centres = [[-3, 0], [0, 3], [3, 0]] as const;
-    const labels = Array.from({ length: size }, () => stream.int(3));
-    return { x: { shape: [size, 2], values: gaussianRows(size, 2, stream, (row, j) => centres[labels[row]!]![j]!, 0.5) } };
+    return { x: { shape: [size, 2], values: mixtureRows(size, Stream.fromSeed(`gaussian-mixture-${seed}`)) } };
   },
 };
 
