@@ -347,11 +347,14 @@ function accumulateGradients<A extends unknown[]>(contributions: readonly Contri
   return total;
 }
 
-/** Every tensor in a (nested array / plain object) argument list. */
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype;
+
+/** Every tensor in an argument list, at any depth of arrays and plain objects (as selectDatapoints sees them). */
 function tensorsIn(value: unknown): tf.Tensor[] {
   if (value instanceof tf.Tensor) return [value];
   if (Array.isArray(value)) return value.flatMap(tensorsIn);
-  if (value !== null && typeof value === 'object') return Object.values(value).flatMap(tensorsIn);
+  if (isPlainObject(value)) return Object.values(value).flatMap(tensorsIn);
   return [];
 }
 
@@ -365,7 +368,7 @@ export function leadingAxisDatapoints(args: readonly unknown[], datapoints: Int3
   const restrict = (value: unknown): unknown => {
     if (value instanceof tf.Tensor) return value.rank > 0 && value.shape[0] === batch ? tf.gather(value, indices) : value;
     if (Array.isArray(value)) return value.map(restrict);
-    if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    if (isPlainObject(value)) {
       return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, restrict(v)]));
     }
     return value;
