@@ -115,6 +115,9 @@ export function cisir(options: CisirOptions = {}): Estimator & { readonly beta: 
     let [x, y] = started.states as [Evaluated, Evaluated];
     let evaluations = 2 * k * total;
     let essTotal = 0;
+    // ISIR sub-steps of the first chain (live pairs) and how many selected a fresh particle.
+    let isirSteps = 0;
+    let isirMoves = 0;
     const restrictedArgs: tf.Tensor[] = [];
     const record = (e: Evaluated, coefficient: (position: number) => number): void => {
       const b = runner.datapoints;
@@ -151,6 +154,13 @@ export function cisir(options: CisirOptions = {}): Estimator & { readonly beta: 
         let next: Evaluated[] = [];
         tf.tidy(() => {
           const { evaluated, a } = runner.step(current.map((c) => c.state), betaSub, stream.split(1000 + 10 * t + s), identicalKept);
+          if (betaSub === 0) {
+            for (let j = 0; j < runner.datapoints; j++) {
+              if (identicalKept[j]) continue;
+              isirSteps++;
+              if (evaluated[0]!.state.index[j] !== a[j]) isirMoves++;
+            }
+          }
           if (evaluated.length === 2) {
             for (let j = 0; j < runner.datapoints; j++) {
               // Same fresh index (not the kept position) at a beta = 0 step: the next states coincide.
@@ -245,6 +255,9 @@ export function cisir(options: CisirOptions = {}): Estimator & { readonly beta: 
       meetingMax: meetings.length ? Math.max(...meetings) : NaN,
       capped,
       ess: meanEss,
+      // How often an ISIR step left the kept particle for a fresh one: low means the guide rarely
+      // proposes anything as good as where the chain sits, hence slow meeting.
+      isirMoveRate: isirSteps > 0 ? isirMoves / isirSteps : NaN,
       // Meeting-time histogram (pairs per bin; capped pairs are counted in stats.capped instead).
       ...meetingHistogram(meetings),
     };

@@ -4,7 +4,7 @@ import { bernoulli, normal } from '../../src/dsl/distributions/index.js';
 import { observe, param, sample } from '../../src/dsl/primitives.js';
 import { cisir, leadingAxisDatapoints } from '../../src/inference/cisir.js';
 import { maximalCoupling, maximalCouplingJoint } from '../../src/inference/cisir/coupling.js';
-import { proposalNoise } from '../../src/inference/cisir/noise.js';
+import { freshNoise, proposalNoise } from '../../src/inference/cisir/noise.js';
 import type { Estimator } from '../../src/inference/estimator.js';
 import { gradients } from '../../src/inference/gradients.js';
 import { iwae } from '../../src/inference/iwae.js';
@@ -39,6 +39,21 @@ describe('maximal coupling of two categoricals', () => {
     joint.forEach((row, i) =>
       row.forEach((cell, j) => expect(Math.abs(counts[i]![j]! / n - cell)).toBeLessThan(4 * Math.sqrt((cell * (1 - cell)) / n) + 1e-9)),
     );
+  });
+});
+
+describe('fresh noise', () => {
+  it("draws each datapoint's noise from its own stream: a subset gets exactly the full batch's values", () => {
+    const specs = [{ kind: 'normal' as const, shape: [4, 5, 3] }, { kind: 'uniform' as const, shape: [4, 5] }];
+    const full = freshNoise(specs, Stream.fromSeed('fresh'), 1);
+    const some = freshNoise(specs, Stream.fromSeed('fresh'), 1, Int32Array.from([3, 1]));
+    full.forEach((d, i) => {
+      expect(some[i]!.tensor.shape).toEqual([4, 2, ...specs[i]!.shape.slice(2)]);
+      expect(some[i]!.tensor.arraySync()).toEqual(tf.gather(d.tensor, [3, 1], 1).arraySync());
+    });
+    const u = full[1]!.tensor.dataSync();
+    expect(Math.min(...u)).toBeGreaterThan(0);
+    expect(Math.max(...u)).toBeLessThan(1);
   });
 });
 
@@ -219,6 +234,53 @@ describe('stats', () => {
     const sim2 = capped.simulate!(problem, Stream.fromSeed(3), 'model');
     expect(capped.surrogate(problem, Stream.fromSeed(3), 'model', sim2).stats['capped']).toBeGreaterThan(0);
     sim2!.dispose();
+  });
+});
+
+describe('meeting with the exact posterior as guide', () => {
+  // z ~ N(0, 1), x | z ~ N(z, 1); guide N(x / 2, 1 / 2) is the posterior, so every weight is p(x). Then an
+  // ISIR step leaves the kept particle with probability (K - 1) / K, and the maximally coupled indices
+  // are equal: the pair meets unless both keep their own particle. Meeting needs one more iteration
+  // for plain ISIR (the kept slots still differ) and none for ISIR-DISIR (its DISIR step starts from
+  // the common particle): tau = L + 1 + G or L + G, G ~ Geometric((K - 1) / K) on {1, 2, ...}.
+  const model = (x: tf.Tensor): void => {
+    plate('data', x.shape[0]!, () => {
+      const z = sample('z', normal(tf.zerosLike(x), 1));
+      observe('x', normal(z, 1), x);
+    });
+  };
+  const guide = (x: tf.Tensor): void => {
+    plate('data', x.shape[0]!, () => {
+      sample('z', normal(tf.mul(x, 0.5), Math.sqrt(0.5)));
+    });
+  };
+  const [k, lag, batch, estimates] = [10, 5, 200, 3];
+  const x = tf.tensor1d(Array.from({ length: batch }, (_, i) => Math.sin(i) * 2));
+  const problem: Problem<[tf.Tensor]> = { model, guide, args: [x], vectorize: true };
+  const p = (k - 1) / k;
+
+  it.each([
+    ['isir', lag + 1 + 1 / p],
+    ['isir-disir', lag + 1 / p],
+  ] as const)('%s: mean meeting time and move rate within 4 s.e. of their exact values', (kernel, expectedMeeting) => {
+    clearParamStore();
+    const estimator = cisir({ k, lag, kernel, beta: 0.5, adaptBeta: false });
+    let meeting = 0;
+    let moves = 0;
+    for (let e = 0; e < estimates; e++) {
+      const simulation = estimator.simulate!(problem, Stream.fromSeed(`exact-${e}`), 'model');
+      const stats = estimator.surrogate(problem, Stream.fromSeed(`exact-${e}`), 'model', simulation).stats;
+      simulation!.dispose();
+      expect(stats['capped']).toBe(0);
+      meeting += stats['meetingMean']! / estimates;
+      moves += stats['isirMoveRate']! / estimates;
+    }
+    const pairs = batch * estimates;
+    expect(Math.abs(meeting - expectedMeeting)).toBeLessThan((4 * Math.sqrt(1 - p)) / p / Math.sqrt(pairs));
+    // at least `lag` ISIR steps per pair (first chain alone), so at least lag * pairs Bernoulli(p) draws
+    expect(Math.abs(moves - p)).toBeLessThan(4 * Math.sqrt((p * (1 - p)) / (lag * pairs)));
+    // Counting meetings one iteration late or early would be 1 / 0.025 = 40 s.e. off; a chain that
+    // never left its kept particle would show a move rate of 0.
   });
 });
 

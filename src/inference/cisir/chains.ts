@@ -27,8 +27,9 @@ export interface Evaluated {
 /**
  * Runs chains of one problem: all chains of a step (both of a coupled pair, every datapoint) in one
  * batched evaluation of C x K particles. A runner may cover a subset of the datapoints it started with
- * (`restricted`); every random number of a step is drawn for the full batch and then picked by original
- * datapoint, so dropping datapoints whose chains have met changes the cost, never the other chains' numbers.
+ * (`restricted`); every random number of a step belongs to an original datapoint (fresh noise and
+ * index draws from the datapoint's own stream, the auxiliary positions a from one sequence over the full
+ * batch), so dropping datapoints whose chains have met changes the cost, never the other chains' numbers.
  */
 export class ChainRunner<A extends unknown[]> {
   private constructor(
@@ -144,13 +145,11 @@ export class ChainRunner<A extends unknown[]> {
       fail('unsupported-model', 'cisir: DISIR needs a reparameterised (Gaussian-noise) guide; this guide draws uniforms (a discrete site). Use kernel: "isir"');
     }
     const b = this.datapoints;
-    // Drawn for the full batch, then picked by original datapoint (see the class comment).
+    // Drawn for the full batch (one cheap integer each), then picked by original datapoint.
     const aStream = stepStream.split(1);
     const aFull = Int32Array.from({ length: this.fullDatapoints }, () => aStream.int(this.k));
     const a = Int32Array.from({ length: b }, (_, j) => aFull[this.original(j)]!);
-    const fresh = freshNoise(this.fullSpecs, stepStream.split(2)).map((d) =>
-      this.live ? { kind: d.kind, tensor: this.atDatapoints(d.tensor, this.live, this.fullDatapoints) } : d,
-    );
+    const fresh = freshNoise(this.fullSpecs, stepStream.split(2), this.dataAxis, this.live);
     const proposals = chains.map((chain) =>
       chain.noise.map((d, i) => ({
         kind: d.kind,

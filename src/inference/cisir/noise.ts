@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { fail } from '../../runtime/errors.js';
-import { ChunkedRandomSource, type RandomSource, type Stream } from '../../runtime/rng.js';
+import type { RandomSource, Stream } from '../../runtime/rng.js';
 
 /**
  * Chains in noise space. Every random number a guide draws comes through a RandomSource, so a guide
@@ -78,10 +78,30 @@ export interface NoiseSpec {
   readonly shape: readonly number[];
 }
 
-/** Fresh noise of the given kinds and shapes, from `stream`. */
-export function freshNoise(specs: readonly NoiseSpec[], stream: Stream): NoiseDraw[] {
-  const source = ChunkedRandomSource.single(stream);
-  return specs.map((d) => ({ kind: d.kind, tensor: d.kind === 'normal' ? source.normal(d.shape) : source.uniform(d.shape) }));
+/**
+ * Fresh noise of the given kinds and shapes with the data axis (of `specs`' full batch) restricted to
+ * `datapoints` (original indices, in order; all of them when undefined). Each datapoint's values come
+ * from its own stream, `stream.split(draw).split(datapoint)`, so they do not depend on which other
+ * datapoints are drawn, and a runner narrowed to a few live chains draws only for those.
+ */
+export function freshNoise(specs: readonly NoiseSpec[], stream: Stream, dataAxis: number | undefined, datapoints?: Int32Array): NoiseDraw[] {
+  return specs.map((spec, draw) => {
+    const own = stream.split(draw);
+    const sample = spec.kind === 'normal' ? (s: Stream) => s.normal() : (s: Stream) => s.uniform();
+    const shape = [...spec.shape];
+    const axis = dataAxis ?? shape.length; // no data plate: one datapoint covering everything
+    const picked = datapoints ?? Int32Array.from({ length: dataAxis === undefined ? 1 : shape[axis]! }, (_, j) => j);
+    const outer = shape.slice(0, axis).reduce((p, q) => p * q, 1);
+    const inner = shape.slice(axis + 1).reduce((p, q) => p * q, 1);
+    const n = picked.length;
+    const out = new Float32Array(outer * n * inner);
+    for (let j = 0; j < n; j++) {
+      const s = own.split(picked[j]!);
+      for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) out[(o * n + j) * inner + i] = sample(s);
+    }
+    if (dataAxis !== undefined) shape[axis] = n;
+    return { kind: spec.kind, tensor: tf.tensor(out, shape) };
+  });
 }
 
 /**
