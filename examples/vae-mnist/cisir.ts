@@ -15,10 +15,11 @@ import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { adam, cisir, iwae, leadingAxisDatapoints, svi, type Estimator } from '../../src/inference/index.js';
-import { clearParamStore, getParamStore, ready, Stream } from '../../src/index.js';
+import { getParamStore, ready, Stream } from '../../src/index.js';
 import { loadFashionMnist } from '../data/fashion-mnist.js';
 import { loadMnist, meanImageLogit } from '../data/mnist.js';
 import { vae } from './model.js';
+import { pretrainWithCheckpoints } from './pretrain.js';
 import { testLogLikelihood, trainEpochs, type EpochReport } from './train.js';
 
 const { values: opts } = parseArgs({
@@ -31,8 +32,11 @@ const { values: opts } = parseArgs({
     batch: { type: 'string', default: '100' },
     k: { type: 'string', default: '5000' },
     seed: { type: 'string', default: '1' },
+    activation: { type: 'string', default: 'tanh' },
     'max-iterations': { type: 'string', default: '2000' },
     out: { type: 'string', default: 'examples/results/vae-mnist' },
+    cache: { type: 'string', default: '.cache' },
+    lr: { type: 'string', default: '1e-3' },
   },
 });
 const n = (s: string | undefined): number => Number.parseInt(s!, 10);
@@ -42,13 +46,14 @@ async function main(): Promise<void> {
   if (opts.data !== 'mnist' && opts.data !== 'fashion-mnist') throw new Error(`--data must be mnist or fashion-mnist, got '${opts.data}'`);
   const data = (opts.data === 'mnist' ? loadMnist : loadFashionMnist)(n(opts.train), n(opts.test), n(opts.seed));
   const bias = meanImageLogit(data.train);
-  const { model, guide } = vae({ latent: 20, hidden: [200, 200], outputBias: bias });
+  if (opts.activation !== 'tanh' && opts.activation !== 'relu') throw new Error(`--activation must be tanh or relu, got '${opts.activation}'`);
+  const { model, guide } = vae({ latent: 20, hidden: [200, 200], activation: opts.activation, outputBias: bias });
   const batch = n(opts.batch);
   const guideObjective = (): Estimator => iwae({ k: 10, dreg: true });
 
-  clearParamStore();
-  const pre = svi(model, guide, { model: iwae({ k: 10 }), guide: guideObjective(), optimizer: adam({ lr: 1e-3 }), seed: n(opts.seed) });
-  trainEpochs(pre, data.train, { epochs: n(opts.epochs), batch, stream: Stream.fromSeed('pretrain'), label: 'iwae-10 pretraining' });
+  // IWAE-10 pretraining (guide by IWAE-DReG), or its cached checkpoint (see pretrain.ts).
+  const cacheKey = { checkpoints: [n(opts.epochs)], batch, seed: n(opts.seed), cache: opts.cache!, key: `${opts.data}-${opts.train}${opts.activation === 'tanh' ? '' : `-${opts.activation}`}` };
+  await pretrainWithCheckpoints(model, guide, data.train, cacheKey, () => undefined);
   const snapshot = getParamStore().snapshot();
   const afterPretraining = testLogLikelihood(model, guide, data.test, n(opts.k), 'pretrained');
   console.log(`after pretraining: test log-likelihood ${afterPretraining.toFixed(2)}`);
@@ -59,7 +64,7 @@ async function main(): Promise<void> {
     ['c-isir-disir', cisir({ k: 10, lag: 10, maxIterations: n(opts['max-iterations']), selectDatapoints: leadingAxisDatapoints })],
   ] as const) {
     getParamStore().restore(snapshot);
-    const fit = svi(model, guide, { model: modelEstimator, guide: guideObjective(), optimizer: adam({ lr: 1e-3 }), seed: `${opts.seed}-finetune` });
+    const fit = svi(model, guide, { model: modelEstimator, guide: guideObjective(), optimizer: adam({ lr: Number(opts.lr) }), seed: `${opts.seed}-finetune` });
     const reports = trainEpochs(fit, data.train, { epochs: n(opts.finetune), batch, stream: Stream.fromSeed('finetune'), label: name });
     const steps = n(opts.finetune) * Math.floor(data.train.count / batch);
     branches[name] = {

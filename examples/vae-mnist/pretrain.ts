@@ -1,0 +1,84 @@
+/**
+ * IWAE pretraining of the image VAE, checkpointed: the params after each of the requested epoch counts
+ * are saved (atomically) under the cache folder, and a later run that asks for a checkpoint already
+ * there loads it instead of training again. Training is one run (one optimiser, one data stream), so
+ * the checkpoint after 100 epochs is the same whether 100 or 300 epochs were asked for.
+ */
+import { existsSync } from 'node:fs';
+import type * as tf from '@tensorflow/tfjs';
+import { adam, iwae, svi } from '../../src/inference/index.js';
+import { clearParamStore, getParamStore, loadParams, saveParams, Stream } from '../../src/index.js';
+import type { MnistSplit } from '../data/mnist.js';
+import { trainEpochs } from './train.js';
+
+export interface PretrainOptions {
+  /** Epoch counts at which to checkpoint, ascending. */
+  readonly checkpoints: readonly number[];
+  readonly batch: number;
+  readonly seed: number;
+  /** Folder of the checkpoints; a name that identifies the data, split and seed is added per file. */
+  readonly cache: string;
+  /** Identifies the data and split (e.g. 'mnist-8000'). */
+  readonly key: string;
+}
+
+/** The checkpoint file for `epochs` epochs of pretraining. */
+export const checkpointPath = (o: PretrainOptions, epochs: number): string =>
+  `${o.cache}/vae-${o.key}-batch${o.batch}-seed${o.seed}-iwae10-epoch${epochs}.json`;
+
+/**
+ * Calls `atCheckpoint(epochs)` with the param store holding the VAE after that many epochs of IWAE-10
+ * (guide by IWAE-10 with DReG, Adam 1e-3), for every requested count in order. The callback may change
+ * the params (e.g. train the guide further); pretraining goes on from the checkpoint as it was.
+ */
+export async function pretrainWithCheckpoints(
+  model: (x: tf.Tensor) => void,
+  guide: (x: tf.Tensor) => void,
+  train: MnistSplit,
+  options: PretrainOptions,
+  atCheckpoint: (epochs: number) => Promise<void> | void,
+): Promise<void> {
+  const checkpoints = [...options.checkpoints];
+  if (checkpoints.some((e, i) => !Number.isInteger(e) || e < 1 || (i > 0 && e <= checkpoints[i - 1]!))) {
+    throw new Error(`pretraining checkpoints must be ascending positive integers, got ${checkpoints.join(',')}`);
+  }
+  // Cached ones are loaded; training (from scratch) is needed only from the first missing one on.
+  const firstMissing = checkpoints.findIndex((e) => !existsSync(checkpointPath(options, e)));
+  for (const epochs of firstMissing === -1 ? checkpoints : checkpoints.slice(0, firstMissing)) {
+    await loadParams(getParamStore(), checkpointPath(options, epochs));
+    console.log(`pretraining: loaded the ${epochs}-epoch checkpoint from ${checkpointPath(options, epochs)}`);
+    await atCheckpoint(epochs);
+  }
+  if (firstMissing === -1) return;
+  clearParamStore();
+  const fit = svi(model, guide, { model: iwae({ k: 10 }), guide: iwae({ k: 10, dreg: true }), optimizer: adam({ lr: 1e-3 }), seed: options.seed });
+  const stream = Stream.fromSeed('pretrain');
+  let done = 0;
+  for (const epochs of checkpoints) {
+    // Later checkpoints can't be reused without the optimiser state: train through all of them.
+    const reports = trainEpochs(fit, train, { epochs: epochs - done, batch: options.batch, stream, label: `iwae-10 pretraining (from epoch ${done})` });
+    done = epochs;
+    console.log(`pretraining: ${epochs} epochs, train objective ${reports[reports.length - 1]!.objective.toFixed(2)} nats/image`);
+    if (checkpoints.indexOf(epochs) >= firstMissing) await saveParams(getParamStore(), checkpointPath(options, epochs));
+    else continue; // already reported from the cache above
+    // Whatever the callback does to the params must not leak into the rest of the pretraining.
+    const snapshot = getParamStore().snapshot();
+    await atCheckpoint(epochs);
+    getParamStore().restore(snapshot);
+  }
+}
+
+/**
+ * Train the guide alone (IWAE-10 with DReG) for `epochs` epochs with the decoder frozen. The coupled
+ * chains' meeting times depend on how well the guide's draws cover the posterior; the model is untouched.
+ */
+export function refineGuide(
+  model: (x: tf.Tensor) => void,
+  guide: (x: tf.Tensor) => void,
+  train: MnistSplit,
+  options: { readonly epochs: number; readonly batch: number; readonly seed: number },
+): void {
+  // A model-gradient clip of 0 zeroes theta's gradient, and a fresh Adam then leaves theta exactly as it is.
+  const fit = svi(model, guide, { model: iwae({ k: 10 }), guide: iwae({ k: 10, dreg: true }), clip: { model: 0 }, optimizer: adam({ lr: 1e-3 }), seed: `${options.seed}-guide` });
+  trainEpochs(fit, train, { epochs: options.epochs, batch: options.batch, stream: Stream.fromSeed('guide-refinement'), label: 'guide refinement (decoder frozen)' });
+}
