@@ -7,7 +7,21 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tsImport } from 'tsx/esm/api';
-import type { BiasVarianceRow, DiagnosticsPage, ExamplePage, FineTune, ImageGrid, IndexPage, Pictures, Run, SgdPoint, SourceFile } from '../src/site/types.js';
+import type {
+  BiasVarianceRow,
+  DiagnosticsPage,
+  ExamplePage,
+  FineTune,
+  ImageGrid,
+  IndexPage,
+  MeetingTimes,
+  MeetingTimesCheckpoint,
+  MeetingTimesKernel,
+  Pictures,
+  Run,
+  SgdPoint,
+  SourceFile,
+} from '../src/site/types.js';
 
 export interface Site {
   readonly index: IndexPage;
@@ -53,6 +67,82 @@ function toFineTune(file: string, json: Record<string, unknown>): FineTune {
   return { file, command: String(command), afterPretraining: Number(afterPretraining), costRatioPerStep: Number(costRatioPerStep), branches: branches as FineTune['branches'] };
 }
 
+/** A file of examples/vae-mnist/meeting-times.ts: its name, or checkpoints that hold per-kernel reports. */
+function isMeetingTimes(file: string, json: Record<string, unknown>): boolean {
+  const checkpoints = json['checkpoints'];
+  return /^meeting-times\b.*\.json$/.test(file) || (Array.isArray(checkpoints) && checkpoints.some((c) => isRecord(c) && isRecord(c['kernels'])));
+}
+
+const KERNEL_COUNTS = ['estimates', 'pairs', 'capped'] as const;
+/** Numbers the script may have written as NaN, which JSON.stringify turns into null. */
+const KERNEL_NUMBERS = ['meetingMean', 'meetingMeanCappedAtCap', 'meetingMax', 'betaFinal', 'ess', 'isirMoveRate', 'secondsPerEstimate'] as const;
+
+/**
+ * meeting-times.json, checked field by field: every missing or mistyped field is named (as
+ * checkpoints[i].kernels.<kernel>.<field>) in one error, so a changed script fails the build loudly.
+ */
+function toMeetingTimes(path: string, file: string, json: Record<string, unknown>): MeetingTimes {
+  const problems: string[] = [];
+  const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+  const nullableNumber = (v: unknown, where: string): number | null => {
+    if (v === null) return null;
+    if (typeof v !== 'number') problems.push(where);
+    return typeof v === 'number' && Number.isFinite(v) ? v : null;
+  };
+  const { command, backend, options, checkpoints } = json;
+  if (typeof command !== 'string') problems.push('command');
+  if (!isRecord(options)) problems.push('options');
+  const maxIterations = isRecord(options) ? Number(options['max-iterations']) : Number.NaN;
+  if (isRecord(options) && !(Number.isInteger(maxIterations) && maxIterations > 0)) problems.push("options['max-iterations']");
+  if (!Array.isArray(checkpoints) || checkpoints.length === 0) problems.push('checkpoints (a non-empty array)');
+  const parsed = (Array.isArray(checkpoints) ? checkpoints : []).map((checkpoint: unknown, i): MeetingTimesCheckpoint => {
+    const at = `checkpoints[${i}]`;
+    if (!isRecord(checkpoint)) {
+      problems.push(at);
+      return { epochs: Number.NaN, testLogLikelihood: null, kernels: [] };
+    }
+    if (!isNumber(checkpoint['epochs'])) problems.push(`${at}.epochs`);
+    if (checkpoint['testLogLikelihood'] === undefined) problems.push(`${at}.testLogLikelihood`);
+    const kernels = checkpoint['kernels'];
+    if (!isRecord(kernels) || Object.keys(kernels).length === 0) problems.push(`${at}.kernels (an object of per-kernel reports)`);
+    return {
+      epochs: Number(checkpoint['epochs']),
+      testLogLikelihood: nullableNumber(checkpoint['testLogLikelihood'] ?? null, `${at}.testLogLikelihood`),
+      kernels: Object.entries(isRecord(kernels) ? kernels : {}).map(([kernel, report]): MeetingTimesKernel => {
+        const where = `${at}.kernels.${kernel}`;
+        if (!isRecord(report)) {
+          problems.push(where);
+          return { kernel, estimates: 0, pairs: 0, capped: 0, meetingMean: null, meetingMeanCappedAtCap: null, meetingMax: null, histogram: {}, betaFinal: null, ess: null, isirMoveRate: null, secondsPerEstimate: null };
+        }
+        for (const field of KERNEL_COUNTS) if (!isNumber(report[field])) problems.push(`${where}.${field}`);
+        for (const field of KERNEL_NUMBERS) if (report[field] === undefined) problems.push(`${where}.${field}`);
+        const histogram = report['histogram'];
+        if (!isRecord(histogram) || Object.values(histogram).some((v) => !isNumber(v))) problems.push(`${where}.histogram (pairs per meeting-time bin)`);
+        const numbers = Object.fromEntries(KERNEL_NUMBERS.map((field) => [field, nullableNumber(report[field] ?? null, `${where}.${field}`)])) as Record<(typeof KERNEL_NUMBERS)[number], number | null>;
+        return {
+          kernel,
+          estimates: Number(report['estimates']),
+          pairs: Number(report['pairs']),
+          capped: Number(report['capped']),
+          ...numbers,
+          histogram: isRecord(histogram) ? (histogram as Record<string, number>) : {},
+        };
+      }),
+    };
+  });
+  if (problems.length > 0) {
+    throw new Error(`${path}: meeting times of examples/vae-mnist/meeting-times.ts, but without (or with a mistyped) ${[...new Set(problems)].join(', ')}`);
+  }
+  return {
+    file,
+    command: String(command),
+    backend: typeof backend === 'string' ? backend : '',
+    options: options as MeetingTimes['options'],
+    maxIterations,
+    checkpoints: parsed,
+  };
+}
+
 /** Intensities in [0, 1] as base64 bytes: a 24-image grid is 19 kB instead of ~150 kB of JSON numbers. */
 function toGrid(images: unknown, width: number, height: number, path: string): ImageGrid {
   if (!Array.isArray(images) || images.some((image) => !Array.isArray(image) || image.length !== width * height)) {
@@ -78,9 +168,10 @@ function toPictures(path: string, json: Record<string, unknown>): Pictures {
 const ESTIMATOR_ORDER = ['elbo', 'iwae', 'sumo', 'mlss', 'mlrr', 'cisir'];
 const byEstimator = (a: { estimator: string }, b: { estimator: string }): number => ESTIMATOR_ORDER.indexOf(a.estimator) - ESTIMATOR_ORDER.indexOf(b.estimator);
 
-function readResults(dir: string): Pick<ExamplePage, 'runs' | 'fineTunes' | 'pictures' | 'summary'> {
+export function readResults(dir: string): Pick<ExamplePage, 'runs' | 'fineTunes' | 'meetingTimes' | 'pictures' | 'summary'> {
   const runs: Run[] = [];
   const fineTunes: FineTune[] = [];
+  const meetingTimes: MeetingTimes[] = [];
   const pictures: Pictures[] = [];
   const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')).sort() : [];
   for (const file of files) {
@@ -89,9 +180,10 @@ function readResults(dir: string): Pick<ExamplePage, 'runs' | 'fineTunes' | 'pic
     if (file.endsWith('.pictures.json')) pictures.push(toPictures(path, json));
     else if (Array.isArray(json['epochs']) && typeof json['testLogLikelihood'] === 'number') runs.push(toRun(path, json));
     else if (isRecord(json['branches'])) fineTunes.push(toFineTune(file, json));
-    else throw new Error(`${path}: not a result file the gallery knows (a run of examples/run.ts, a fine-tuning comparison, or pictures); teach gallery/scripts/collect.ts to show it`);
+    else if (isMeetingTimes(file, json)) meetingTimes.push(toMeetingTimes(path, file, json));
+    else throw new Error(`${path}: not a result file the gallery knows (a run of examples/run.ts, a fine-tuning comparison, meeting times, or pictures); teach gallery/scripts/collect.ts to show it`);
   }
-  return { runs: runs.sort(byEstimator), fineTunes, pictures: pictures.sort(byEstimator), summary: readText(join(dir, 'summary.md')) };
+  return { runs: runs.sort(byEstimator), fineTunes, meetingTimes, pictures: pictures.sort(byEstimator), summary: readText(join(dir, 'summary.md')) };
 }
 
 function readSources(dir: string, root: string): SourceFile[] {
@@ -132,7 +224,11 @@ export async function collectSite(root: string, options: { results: string; play
       examples: examples.map((e) => ({
         name: e.name,
         description: e.description,
-        results: [...e.runs.map((r) => r.estimator), ...e.fineTunes.map((f) => `${f.file.replace(/\.json$/, '')} (fine-tuning)`)],
+        results: [
+          ...e.runs.map((r) => r.estimator),
+          ...e.fineTunes.map((f) => `${f.file.replace(/\.json$/, '')} (fine-tuning)`),
+          ...e.meetingTimes.map((m) => `${m.file.replace(/\.json$/, '')} (coupled chains)`),
+        ],
         images: e.images,
       })),
       playground: options.playground,

@@ -118,6 +118,14 @@ async function lock(): Promise<void> {
   }
 }
 
+/** Every file under `dir`, relative: a result file removed since the last build makes that build stale (mtimes alone cannot tell). */
+function listing(dir: string, prefix = ''): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .sort()
+    .flatMap((entry) => (statSync(join(dir, entry)).isDirectory() ? listing(join(dir, entry), `${prefix}${entry}/`) : [`${prefix}${entry}`]));
+}
+
 /**
  * Builds the site into gallery/dist (`npm run gallery`) unless a build newer than every input is
  * there already: test files that run side by side in one test run build it once (the second waits
@@ -126,7 +134,9 @@ async function lock(): Promise<void> {
 export async function buildGallery(): Promise<string> {
   await lock();
   try {
-    const fresh = existsSync(STAMP) && readFileSync(STAMP, 'utf8') === GALLERY_RESULTS && statSync(STAMP).mtimeMs > Math.max(...INPUTS.map(newestMtime));
+    // The stamp names the results directory and the files it held.
+    const stamp = [GALLERY_RESULTS, ...listing(GALLERY_RESULTS)].join('\n');
+    const fresh = existsSync(STAMP) && readFileSync(STAMP, 'utf8') === stamp && statSync(STAMP).mtimeMs > Math.max(...INPUTS.map(newestMtime));
     if (fresh) return GALLERY_DIST;
     const vite = join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
     try {
@@ -139,7 +149,7 @@ export async function buildGallery(): Promise<string> {
       const { stdout, stderr } = error as { stdout?: string; stderr?: string };
       throw new Error(`npm run gallery failed:\n${stderr ?? ''}${stdout ?? ''}`);
     }
-    writeFileSync(STAMP, GALLERY_RESULTS);
+    writeFileSync(STAMP, stamp);
     return GALLERY_DIST;
   } finally {
     rmSync(LOCK, { recursive: true, force: true });

@@ -24,9 +24,23 @@ interface Committed {
   readonly runs: readonly string[];
   /** Estimators with a pictures file. */
   readonly pictures: readonly string[];
+  /** Whether a C-ISIR run reports meeting-time stats (the per-run histogram). */
   readonly meetingTimes: boolean;
+  /**
+   * Meeting-time files (examples/vae-mnist/meeting-times.ts), in name order: a "<epochs> <kernel>" row
+   * per checkpoint and kernel, and the histogram's bars (every meeting-time bin and "capped" per row).
+   */
+  readonly coupledChains: readonly { file: string; rows: readonly string[]; bars: number }[];
   readonly summary: boolean;
 }
+
+interface MeetingTimesFile {
+  checkpoints?: { epochs: number; kernels: Record<string, { histogram?: Record<string, number> }> }[];
+}
+
+/** A file of examples/vae-mnist/meeting-times.ts: checkpoints, each with per-kernel reports. */
+const isMeetingTimes = (json: MeetingTimesFile): boolean =>
+  Array.isArray(json.checkpoints) && json.checkpoints.some((c) => typeof c === 'object' && c !== null && typeof c.kernels === 'object' && c.kernels !== null);
 
 function committed(name: string): Committed {
   const dir = join(RESULTS, name);
@@ -39,6 +53,16 @@ function committed(name: string): Committed {
     runs: runs.map((r) => r.estimator),
     pictures: files.filter((f) => f.endsWith('.pictures.json')).map((f) => f.replace(/\.pictures\.json$/, '')),
     meetingTimes: runs.some((r) => r.json.epochs!.some((e) => 'meetingMean' in e.stats)),
+    coupledChains: files
+      .filter((f) => f.endsWith('.json') && !f.endsWith('.pictures.json'))
+      .sort()
+      .map((file) => ({ file, json: JSON.parse(readFileSync(join(dir, file), 'utf8')) as MeetingTimesFile }))
+      .filter((m) => isMeetingTimes(m.json))
+      .map(({ file, json }) => {
+        const reports = json.checkpoints!.flatMap((c) => Object.entries(c.kernels).map(([kernel, report]) => ({ row: `${c.epochs} ${kernel}`, report })));
+        const bins = new Set(reports.flatMap((r) => Object.keys(r.report.histogram ?? {}).filter((key) => /^meeting(Le|Gt)\d+$/.test(key))));
+        return { file, rows: reports.map((r) => r.row), bars: reports.length * (bins.size + 1) };
+      }),
     summary: files.includes('summary.md'),
   };
 }
@@ -141,6 +165,21 @@ describe('gallery site (npm run gallery)', () => {
           expect(drawn.find((c) => c.name === 'training')).toBeUndefined();
         }
         expect(drawn.some((c) => c.name === 'meeting-times'), `${name}: meeting-time histogram`).toBe(expected.meetingTimes);
+        // A section per meeting-times file: a table row per (checkpoint, kernel) and the pooled histogram.
+        const sections = page.locator('section', { has: page.locator('table[data-table="meeting-times"]') });
+        await expect(sections.count(), `${name}: meeting-times sections`).resolves.toBe(expected.coupledChains.length);
+        for (const [i, { file, rows, bars }] of expected.coupledChains.entries()) {
+          const section = sections.nth(i);
+          await expect(section.locator('h2').textContent()).resolves.toBe(`Coupled chains: meeting times against guide training (${file})`);
+          const cells = await section.locator('table[data-table="meeting-times"] tbody tr').evaluateAll((trs) =>
+            trs.map((tr) => Array.from(tr.querySelectorAll('td')).slice(0, 2).map((td) => td.textContent).join(' ')),
+          );
+          expect(cells, `${name}/${file}: a row per checkpoint and kernel`).toEqual(rows);
+          const histogram = section.locator('figure.chart[data-chart="meeting-times-checkpoints"]');
+          await expect(histogram.count()).resolves.toBe(1);
+          await expect(histogram.locator('svg g[aria-label="bar"] rect').count(), `${name}/${file}: a bar per bin, kernel and checkpoint`).resolves.toBe(bars);
+        }
+        expect(drawn.filter((c) => c.name === 'meeting-times-checkpoints').length, `${name}: a meeting-time chart per file`).toBe(expected.coupledChains.length);
         if (expected.summary) await expect(page.locator('.summary table').count()).resolves.toBeGreaterThan(0);
         for (const estimator of expected.pictures) {
           const inked = await canvasesInked(page, `[data-pictures="${estimator}"]`);

@@ -1,10 +1,10 @@
 /** An example's page: what it is, its model, and what its committed result files show. */
-import { fineTuneCurves, meetingHistogram, statCharts, trainingCurves } from './charts.js';
+import { fineTuneCurves, meetingHistogram, meetingTimesChart, statCharts, trainingCurves } from './charts.js';
 import { append, h, page, section } from './dom.js';
 import { markdown } from './markdown.js';
 import { picturesFigure } from './pictures.js';
-import { fineTuneTable, logLikelihoodTable, statsTable } from './tables.js';
-import type { ExamplePage } from './types.js';
+import { fineTuneTable, logLikelihoodTable, meetingTimesTable, statsTable } from './tables.js';
+import type { ExamplePage, MeetingTimes } from './types.js';
 
 /** The .ppl model shown open (it is the model, in a few lines); a TypeScript one folded unless it is the only one and short. */
 function sources(example: ExamplePage): HTMLElement {
@@ -49,9 +49,34 @@ function pictures(example: ExamplePage): HTMLElement | null {
   );
 }
 
+/** The script's options as it reads them, without where it writes (--out) and caches (--cache). */
+function options(meetingTimes: MeetingTimes): string {
+  return Object.entries(meetingTimes.options)
+    .filter(([key]) => key !== 'out' && key !== 'cache')
+    .map(([key, value]) => (typeof value === 'boolean' ? (value ? `--${key}` : null) : `--${key} ${value}`))
+    .filter((option) => option !== null)
+    .join(' ');
+}
+
+function meetingTimesSection(meetingTimes: MeetingTimes): HTMLElement {
+  return section(
+    `Coupled chains: meeting times against guide training (${meetingTimes.file})`,
+    h('p', {}, h('code', {}, meetingTimes.command), meetingTimes.backend ? ` (backend ${meetingTimes.backend}), with ` : ', with ', h('code', {}, options(meetingTimes))),
+    h(
+      'p',
+      {},
+      'After each checkpoint of pretraining, C-ISIR estimates on the same training minibatches, one chain pair per datapoint, nothing updated. ' +
+        `Mean meeting times over the pairs that met, and with the capped pairs counted at the cap of ${meetingTimes.maxIterations} iterations (a lower bound on the uncapped mean); ` +
+        'final beta and the DISIR ESS only for kernels with DISIR.',
+    ),
+    meetingTimesTable(meetingTimes),
+    meetingTimesChart(meetingTimes),
+  );
+}
+
 export function renderExample(example: ExamplePage): void {
   const main = page(example.name, example.description, [['index.html', 'all examples'], ['diagnostics.html', 'diagnostics']]);
-  const none = example.runs.length === 0 && example.fineTunes.length === 0;
+  const none = example.runs.length === 0 && example.fineTunes.length === 0 && example.meetingTimes.length === 0;
   append(
     main,
     example.readme ? markdown(example.readme, { dropTitle: true }) : h('p', {}, `Estimators: ${example.estimators.join(', ')}.`),
@@ -59,6 +84,7 @@ export function renderExample(example: ExamplePage): void {
     none ? section('Results', h('p', { class: 'missing' }, `No results committed yet: npm run example -- ${example.name} --estimator <${example.estimators.join('|')}> writes them.`)) : null,
     ...results(example),
     ...example.fineTunes.map((f) => section(`Fine-tuning comparison (${f.file})`, h('p', {}, h('code', {}, f.command)), fineTuneTable(f), fineTuneCurves(f))),
+    ...example.meetingTimes.map(meetingTimesSection),
     pictures(example),
   );
 }

@@ -1,6 +1,6 @@
 /** The result tables of an example page, straight from the committed result files. */
 import { fmt, h } from './dom.js';
-import type { FineTune, Run } from './types.js';
+import type { FineTune, MeetingTimes, Run } from './types.js';
 
 function table(head: readonly string[], rows: readonly (readonly (string | number)[])[], name: string): HTMLTableElement {
   return h(
@@ -63,5 +63,44 @@ export function fineTuneTable(fineTune: FineTune): HTMLTableElement {
       ]),
     ],
     'fine-tuning',
+  );
+}
+
+/** `digits` decimals, or blank where there is no number (JSON null for the script's NaN). */
+const decimals = (value: number | null, digits: number): string => (value === null || !Number.isFinite(value) ? '' : value.toFixed(digits));
+
+/** Meeting times of the coupled chains: a row per (checkpoint, kernel), in the file's order. */
+export function meetingTimesTable(meetingTimes: MeetingTimes): HTMLTableElement {
+  const k = meetingTimes.options['k'];
+  return table(
+    [
+      'pretraining epochs',
+      'kernel',
+      k !== undefined && k !== '0' ? `test log-likelihood (IWAE-${k})` : 'test log-likelihood',
+      'mean meeting time (met pairs)',
+      `mean, capped counted at ${meetingTimes.maxIterations}`,
+      'capped / pairs',
+      'max',
+      'ISIR move rate',
+      'final beta',
+      'DISIR ESS',
+      'seconds per estimate',
+    ],
+    meetingTimes.checkpoints.flatMap((c) =>
+      c.kernels.map((r) => [
+        c.epochs,
+        r.kernel,
+        decimals(c.testLogLikelihood, 2),
+        decimals(r.meetingMean, 1),
+        decimals(r.meetingMeanCappedAtCap, 1),
+        `${r.capped} / ${r.pairs}`,
+        decimals(r.meetingMax, 0),
+        decimals(r.isirMoveRate, 2),
+        r.kernel === 'isir' ? '' : decimals(r.betaFinal, 2),
+        decimals(r.ess, 2),
+        decimals(r.secondsPerEstimate, 2),
+      ]),
+    ),
+    'meeting-times',
   );
 }

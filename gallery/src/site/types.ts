@@ -37,6 +37,54 @@ export interface FineTune {
   >;
 }
 
+/**
+ * One kernel's coupled chains at one checkpoint of examples/vae-mnist/meeting-times.ts: `estimates`
+ * C-ISIR estimates on fixed minibatches, one chain pair per datapoint. Means and rates are null where
+ * the script computed NaN (JSON writes NaN as null): no pair met, or the kernel has no DISIR ESS.
+ */
+export interface MeetingTimesKernel {
+  readonly kernel: string;
+  readonly estimates: number;
+  readonly pairs: number;
+  /** Pairs that had not met after the --max-iterations cap. */
+  readonly capped: number;
+  /** Mean over the pairs that met. */
+  readonly meetingMean: number | null;
+  /** Mean with capped pairs counted at the cap (a lower bound on the uncapped mean). */
+  readonly meetingMeanCappedAtCap: number | null;
+  readonly meetingMax: number | null;
+  /** Pairs that met in each bin, summed over the estimates: meetingLe10, meetingLe20, ..., meetingGt320 (capped pairs not included). */
+  readonly histogram: Readonly<Record<string, number>>;
+  /** The DISIR beta after adaptation (0, and meaningless, for plain 'isir'). */
+  readonly betaFinal: number | null;
+  /** Mean DISIR effective sample size; null for kernels without DISIR. */
+  readonly ess: number | null;
+  /** How often an ISIR step of the first chain moved to a fresh particle. */
+  readonly isirMoveRate: number | null;
+  readonly secondsPerEstimate: number | null;
+}
+
+export interface MeetingTimesCheckpoint {
+  /** Pretraining epochs (IWAE-10, guide by IWAE-DReG) before the estimates. */
+  readonly epochs: number;
+  /** Test log-likelihood at the checkpoint (IWAE bound with options.k draws); null when skipped (--k 0). */
+  readonly testLogLikelihood: number | null;
+  /** In the file's (the --kernels option's) order. */
+  readonly kernels: readonly MeetingTimesKernel[];
+}
+
+/** examples/results/<example>/meeting-times.json (examples/vae-mnist/meeting-times.ts): meeting times against guide training. */
+export interface MeetingTimes {
+  readonly file: string;
+  readonly command: string;
+  readonly backend: string;
+  /** The script's options, defaults included, as parsed (strings and flags). */
+  readonly options: Readonly<Record<string, string | boolean>>;
+  /** The --max-iterations cap on each chain pair. */
+  readonly maxIterations: number;
+  readonly checkpoints: readonly MeetingTimesCheckpoint[];
+}
+
 /** A grid of greyscale images: `count` images of width x height bytes (0-255), row-major, base64. */
 export interface ImageGrid {
   readonly width: number;
@@ -69,6 +117,8 @@ export interface ExamplePage {
   readonly sources: readonly SourceFile[];
   readonly runs: readonly Run[];
   readonly fineTunes: readonly FineTune[];
+  /** Coupled chains' meeting times at checkpoints of pretraining (meeting-times.json). */
+  readonly meetingTimes: readonly MeetingTimes[];
   /** examples/results/<name>/summary.md (a reproduction over seeds), markdown. */
   readonly summary: string | null;
   /** True for models of images: the page shows a picture grid or says there is none yet. */

@@ -1,0 +1,78 @@
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readResults } from '../../gallery/scripts/collect.js';
+
+/**
+ * gallery/scripts/collect.ts on result folders written here: a meeting-times.json of
+ * examples/vae-mnist/meeting-times.ts is read into its typed form (NaN, written by JSON as null, kept
+ * as null), and one that lacks fields fails the build naming the file and the fields.
+ */
+const out = mkdtempSync(join(tmpdir(), 'roulette-collect-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+function folder(name: string, files: Record<string, unknown>): string {
+  const dir = join(out, name);
+  mkdirSync(dir, { recursive: true });
+  for (const [file, json] of Object.entries(files)) writeFileSync(join(dir, file), JSON.stringify(json));
+  return dir;
+}
+
+const histogram = { meetingLe10: 0, meetingLe20: 60, meetingLe40: 20, meetingLe80: 10, meetingLe160: 3, meetingLe320: 1, meetingGt320: 1 };
+const report = (kernel: string) => ({
+  estimates: 1,
+  pairs: 100,
+  capped: 5,
+  meetingMean: 30.5,
+  meetingMeanCappedAtCap: 78.975,
+  meetingMax: 400,
+  histogram,
+  betaFinal: kernel === 'isir' ? 0 : 0.87,
+  // JSON.stringify writes the script's NaN as null.
+  ess: kernel === 'isir' ? Number.NaN : 2.2,
+  isirMoveRate: 0.1,
+  secondsPerEstimate: 3.25,
+});
+const meetingTimes = {
+  command: 'npm run example:vae-meeting',
+  backend: 'wasm',
+  options: { checkpoints: '30,100', k: '0', 'max-iterations': '1000', 'fixed-beta': false },
+  checkpoints: [
+    { epochs: 30, testLogLikelihood: Number.NaN, kernels: { 'isir-disir': report('isir-disir'), isir: report('isir') } },
+    { epochs: 100, testLogLikelihood: -99.5, kernels: { 'isir-disir': report('isir-disir'), isir: report('isir') } },
+  ],
+};
+
+describe('gallery collect: meeting-times.json', () => {
+  it('reads checkpoints and kernels in the file order, NaN as null', () => {
+    const found = readResults(folder('ok', { 'meeting-times.json': meetingTimes }));
+    expect(found.runs).toEqual([]);
+    expect(found.meetingTimes).toHaveLength(1);
+    const [m] = found.meetingTimes;
+    expect(m).toMatchObject({ file: 'meeting-times.json', command: 'npm run example:vae-meeting', backend: 'wasm', maxIterations: 1000 });
+    expect(m!.checkpoints.map((c) => [c.epochs, c.testLogLikelihood, c.kernels.map((k) => k.kernel)])).toEqual([
+      [30, null, ['isir-disir', 'isir']],
+      [100, -99.5, ['isir-disir', 'isir']],
+    ]);
+    const [disir, isir] = m!.checkpoints[0]!.kernels;
+    expect(disir).toMatchObject({ pairs: 100, capped: 5, meetingMean: 30.5, ess: 2.2, betaFinal: 0.87, histogram });
+    expect(isir!.ess).toBeNull();
+  });
+
+  it('names the file and every missing field', () => {
+    const broken = structuredClone(meetingTimes) as { options: Record<string, unknown>; checkpoints: { kernels: Record<string, Record<string, unknown>> }[] };
+    delete broken.options['max-iterations'];
+    delete broken.checkpoints[1]!.kernels['isir']!['pairs'];
+    delete broken.checkpoints[1]!.kernels['isir']!['secondsPerEstimate'];
+    const dir = folder('broken', { 'meeting-times.json': broken });
+    expect(() => readResults(dir)).toThrow(
+      `${join(dir, 'meeting-times.json')}: meeting times of examples/vae-mnist/meeting-times.ts, but without (or with a mistyped) options['max-iterations'], checkpoints[1].kernels.isir.pairs, checkpoints[1].kernels.isir.secondsPerEstimate`,
+    );
+  });
+
+  it('still rejects a result file it does not know', () => {
+    const dir = folder('unknown', { 'other.json': { checkpoints: [] } });
+    expect(() => readResults(dir)).toThrow(/other\.json: not a result file the gallery knows/);
+  });
+});
