@@ -34,6 +34,7 @@ const { values: opts } = parseArgs({
     kernels: { type: 'string', default: 'isir-disir,isir' },
     'fixed-beta': { type: 'boolean', default: false },
     'guide-epochs': { type: 'string', default: '0' },
+    'guide-k': { type: 'string', default: '10' },
     'max-iterations': { type: 'string', default: '1000' },
     cache: { type: 'string', default: '.cache' },
     out: { type: 'string', default: 'examples/results/vae-mnist' },
@@ -80,7 +81,7 @@ async function main(): Promise<void> {
   };
 
   await pretrainWithCheckpoints(model, guide, data.train, { checkpoints, batch, seed: n(opts.seed), cache: opts.cache!, key: `${opts.data}-${opts.train}${opts.activation === 'tanh' ? '' : `-${opts.activation}`}` }, (epochs) => {
-    if (n(opts['guide-epochs']) > 0) refineGuide(model, guide, data.train, { epochs: n(opts['guide-epochs']), batch, seed: n(opts.seed) });
+    if (n(opts['guide-epochs']) > 0) refineGuide(model, guide, data.train, { epochs: n(opts['guide-epochs']), batch, seed: n(opts.seed), k: n(opts['guide-k']) });
     const kernels: Record<string, KernelReport> = {};
     for (const kernel of opts.kernels!.split(',') as CisirKernel[]) {
       const estimator = cisir({ k: 10, lag: 10, kernel, beta: Number(opts.beta), adaptBeta: !opts['fixed-beta'], maxIterations: cap, selectDatapoints: leadingAxisDatapoints });

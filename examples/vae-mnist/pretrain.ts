@@ -69,16 +69,16 @@ export async function pretrainWithCheckpoints(
 }
 
 /**
- * Train the guide alone (IWAE-10 with DReG) for `epochs` epochs with the decoder frozen. The coupled
+ * Train the guide alone (IWAE-k with DReG, default k = 10) for `epochs` epochs with the decoder frozen. The coupled
  * chains' meeting times depend on how well the guide's draws cover the posterior; the model is untouched.
  */
 export function refineGuide(
   model: (x: tf.Tensor) => void,
   guide: (x: tf.Tensor) => void,
   train: MnistSplit,
-  options: { readonly epochs: number; readonly batch: number; readonly seed: number },
+  options: { readonly epochs: number; readonly batch: number; readonly seed: number; readonly k?: number },
 ): void {
   // A model-gradient clip of 0 zeroes theta's gradient, and a fresh Adam then leaves theta exactly as it is.
-  const fit = svi(model, guide, { model: iwae({ k: 10 }), guide: iwae({ k: 10, dreg: true }), clip: { model: 0 }, optimizer: adam({ lr: 1e-3 }), seed: `${options.seed}-guide` });
+  const fit = svi(model, guide, { model: iwae({ k: 10 }), guide: iwae({ k: options.k ?? 10, dreg: true }), clip: { model: 0 }, optimizer: adam({ lr: 1e-3 }), seed: `${options.seed}-guide` });
   trainEpochs(fit, train, { epochs: options.epochs, batch: options.batch, stream: Stream.fromSeed('guide-refinement'), label: 'guide refinement (decoder frozen)' });
 }
