@@ -108,6 +108,14 @@ function size(shape: readonly number[]): number {
 }
 
 /**
+ * A uniform from `stream` that stays inside (0, 1) once stored as float32 (which would round values
+ * within 3e-8 of 1 up to 1): callers take logs of u and 1 - u.
+ */
+export function float32Uniform(stream: Stream): number {
+  return Math.min(Math.max(stream.uniform(), 1e-7), 1 - 6e-8);
+}
+
+/**
  * A source whose leading dim is split into chunks, chunk k drawn from `streams[k]`. With one stream
  * the shape is drawn whole (no particle dim required).
  */
@@ -150,8 +158,7 @@ export class ChunkedRandomSource implements RandomSource {
   }
 
   uniform(shape: readonly number[]): tf.Tensor {
-    // Clamp away from 0 and 1 after the float32 cast: callers take logs of u and 1 - u.
-    return this.fill(shape, (s) => Math.min(Math.max(s.uniform(), 1e-7), 1 - 6e-8));
+    return this.fill(shape, (s) => float32Uniform(s));
   }
 
   normal(shape: readonly number[]): tf.Tensor {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { fail } from '../../runtime/errors.js';
-import type { RandomSource, Stream } from '../../runtime/rng.js';
+import { float32Uniform, type RandomSource, type Stream } from '../../runtime/rng.js';
 
 /**
  * Chains in noise space. Every random number a guide draws comes through a RandomSource, so a guide
@@ -87,7 +87,7 @@ export interface NoiseSpec {
 export function freshNoise(specs: readonly NoiseSpec[], stream: Stream, dataAxis: number | undefined, datapoints?: Int32Array): NoiseDraw[] {
   return specs.map((spec, draw) => {
     const own = stream.split(draw);
-    const sample = spec.kind === 'normal' ? (s: Stream) => s.normal() : (s: Stream) => s.uniform();
+    const sample = spec.kind === 'normal' ? (s: Stream) => s.normal() : float32Uniform;
     const shape = [...spec.shape];
     const axis = dataAxis ?? shape.length; // no data plate: one datapoint covering everything
     const picked = datapoints ?? Int32Array.from({ length: dataAxis === undefined ? 1 : shape[axis]! }, (_, j) => j);
