@@ -33,6 +33,7 @@ const { values: opts } = parseArgs({
     k: { type: 'string', default: '5000' },
     seed: { type: 'string', default: '1' },
     activation: { type: 'string', default: 'tanh' },
+    'guide-covariance': { type: 'string', default: 'diagonal' },
     'max-iterations': { type: 'string', default: '2000' },
     out: { type: 'string', default: 'examples/results/vae-mnist' },
     cache: { type: 'string', default: '.cache' },
@@ -47,12 +48,13 @@ async function main(): Promise<void> {
   const data = (opts.data === 'mnist' ? loadMnist : loadFashionMnist)(n(opts.train), n(opts.test), n(opts.seed));
   const bias = meanImageLogit(data.train);
   if (opts.activation !== 'tanh' && opts.activation !== 'relu') throw new Error(`--activation must be tanh or relu, got '${opts.activation}'`);
-  const { model, guide } = vae({ latent: 20, hidden: [200, 200], activation: opts.activation, outputBias: bias });
+  if (opts['guide-covariance'] !== 'diagonal' && opts['guide-covariance'] !== 'full') throw new Error(`--guide-covariance must be diagonal or full, got '${opts['guide-covariance']}'`);
+  const { model, guide } = vae({ latent: 20, hidden: [200, 200], activation: opts.activation, guideCovariance: opts['guide-covariance'], outputBias: bias });
   const batch = n(opts.batch);
   const guideObjective = (): Estimator => iwae({ k: 10, dreg: true });
 
   // IWAE-10 pretraining (guide by IWAE-DReG), or its cached checkpoint (see pretrain.ts).
-  const cacheKey = { checkpoints: [n(opts.epochs)], batch, seed: n(opts.seed), cache: opts.cache!, key: `${opts.data}-${opts.train}${opts.activation === 'tanh' ? '' : `-${opts.activation}`}` };
+  const cacheKey = { checkpoints: [n(opts.epochs)], batch, seed: n(opts.seed), cache: opts.cache!, key: `${opts.data}-${opts.train}${opts.activation === 'tanh' ? '' : `-${opts.activation}`}${opts['guide-covariance'] === 'full' ? '-fullcov' : ''}` };
   await pretrainWithCheckpoints(model, guide, data.train, cacheKey, () => undefined);
   const snapshot = getParamStore().snapshot();
   const afterPretraining = testLogLikelihood(model, guide, data.test, n(opts.k), 'pretrained');

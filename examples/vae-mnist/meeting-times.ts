@@ -30,6 +30,7 @@ const { values: opts } = parseArgs({
     k: { type: 'string', default: '5000' },
     seed: { type: 'string', default: '1' },
     activation: { type: 'string', default: 'tanh' },
+    'guide-covariance': { type: 'string', default: 'diagonal' },
     beta: { type: 'string', default: '0.85' },
     kernels: { type: 'string', default: 'isir-disir,isir' },
     'fixed-beta': { type: 'boolean', default: false },
@@ -65,7 +66,8 @@ async function main(): Promise<void> {
   const data = (opts.data === 'mnist' ? loadMnist : loadFashionMnist)(n(opts.train), n(opts.test), n(opts.seed));
   const bias = meanImageLogit(data.train);
   if (opts.activation !== 'tanh' && opts.activation !== 'relu') throw new Error(`--activation must be tanh or relu, got '${opts.activation}'`);
-  const { model, guide } = vae({ latent: 20, hidden: [200, 200], activation: opts.activation, outputBias: bias });
+  if (opts['guide-covariance'] !== 'diagonal' && opts['guide-covariance'] !== 'full') throw new Error(`--guide-covariance must be diagonal or full, got '${opts['guide-covariance']}'`);
+  const { model, guide } = vae({ latent: 20, hidden: [200, 200], activation: opts.activation, guideCovariance: opts['guide-covariance'], outputBias: bias });
   const batch = n(opts.batch);
   const cap = n(opts['max-iterations']);
   const checkpoints = opts.checkpoints!.split(',').map((s) => n(s));
@@ -80,7 +82,7 @@ async function main(): Promise<void> {
     writeFileSync(`${opts.out}/meeting-times.json`, `${JSON.stringify({ command: 'npm run example:vae-meeting', backend, options: opts, checkpoints: results }, null, 2)}\n`);
   };
 
-  await pretrainWithCheckpoints(model, guide, data.train, { checkpoints, batch, seed: n(opts.seed), cache: opts.cache!, key: `${opts.data}-${opts.train}${opts.activation === 'tanh' ? '' : `-${opts.activation}`}` }, (epochs) => {
+  await pretrainWithCheckpoints(model, guide, data.train, { checkpoints, batch, seed: n(opts.seed), cache: opts.cache!, key: `${opts.data}-${opts.train}${opts.activation === 'tanh' ? '' : `-${opts.activation}`}${opts['guide-covariance'] === 'full' ? '-fullcov' : ''}` }, (epochs) => {
     if (n(opts['guide-epochs']) > 0) refineGuide(model, guide, data.train, { epochs: n(opts['guide-epochs']), batch, seed: n(opts.seed), k: n(opts['guide-k']) });
     const kernels: Record<string, KernelReport> = {};
     for (const kernel of opts.kernels!.split(',') as CisirKernel[]) {

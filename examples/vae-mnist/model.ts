@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { bernoulli, normal } from '../../src/dsl/distributions/index.js';
+import { bernoulli, multivariateNormal, normal } from '../../src/dsl/distributions/index.js';
 import { mlp, type Activation } from '../../src/dsl/nn.js';
 import { observe, sample } from '../../src/dsl/primitives.js';
 import { plate } from '../../src/runtime/index.js';
@@ -10,6 +10,12 @@ export interface VaeConfig {
   readonly activation?: Activation;
   /** Initial decoder output bias (Burda et al.: the logit of the mean training image). */
   readonly outputBias?: tf.Tensor;
+  /**
+   * The guide's covariance: 'diagonal' (default), or 'full', a lower Cholesky factor per image,
+   * diag(scale) (I + strictly lower part of an encoder output), so the guide can follow correlated
+   * posteriors (it starts near independence as the encoder's outputs start near 0).
+   */
+  readonly guideCovariance?: 'diagonal' | 'full';
 }
 
 /**
@@ -24,7 +30,11 @@ export function vae(config: VaeConfig) {
     activation,
     ...(config.outputBias ? { outputBiasInit: config.outputBias } : {}),
   });
-  const encoder = mlp('encoder', [784, ...hidden, 2 * latent], { activation });
+  const full = config.guideCovariance === 'full';
+  const encoder = mlp('encoder', [784, ...hidden, 2 * latent + (full ? latent * latent : 0)], { activation });
+  // Constants of the full-covariance guide, made once.
+  const strictlyLower = full ? tf.keep(tf.tidy(() => tf.sub(tf.linalg.bandPart(tf.ones([latent, latent]), -1, 0), tf.eye(latent)))) : undefined;
+  const identity = full ? tf.keep(tf.eye(latent)) : undefined;
 
   const model = (x: tf.Tensor): void => {
     plate('data', x.shape[0]!, () => {
@@ -38,7 +48,13 @@ export function vae(config: VaeConfig) {
       const h = encoder(x);
       const loc = tf.slice(h, [0, 0], [-1, latent]);
       const scale = tf.add(tf.softplus(tf.slice(h, [0, latent], [-1, latent])), 1e-4);
-      sample('z', normal(loc, scale).toEvent(1));
+      if (!full) {
+        sample('z', normal(loc, scale).toEvent(1));
+        return;
+      }
+      const lower = tf.reshape(tf.slice(h, [0, 2 * latent], [-1, latent * latent]), [-1, latent, latent]);
+      const unitLower = tf.add(tf.mul(lower, strictlyLower!), identity!);
+      sample('z', multivariateNormal(loc, { scaleTril: tf.mul(tf.expandDims(scale, 2), unitLower) }));
     });
   };
 
