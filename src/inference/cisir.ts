@@ -252,6 +252,8 @@ export function cisir(options: CisirOptions = {}): Estimator & { readonly beta: 
       beta,
       iterations: t,
       meetingMean: meetings.length ? meetings.reduce((p, q) => p + q, 0) / meetings.length : NaN,
+      // Capped pairs counted at the cap: a lower bound on the uncapped mean (meetingMean leaves them out).
+      meetingMeanCappedAtCap: (meetings.reduce((p, q) => p + q, 0) + capped * t) / total,
       meetingMax: meetings.length ? Math.max(...meetings) : NaN,
       capped,
       ess: meanEss,

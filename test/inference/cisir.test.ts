@@ -230,9 +230,15 @@ describe('stats', () => {
     expect(stats['meetingMax']!).toBeGreaterThanOrEqual(stats['meetingMean']!);
     expect(stats['iterations']!).toBeGreaterThanOrEqual(stats['meetingMax']!);
     // a cap of 1 iteration cannot let pairs meet after the lag: every pair is counted as capped
+    expect(stats['capped']).toBe(0);
+    expect(stats['meetingMeanCappedAtCap']).toBeCloseTo(stats['meetingMean']!, 10);
     const capped = cisir({ k: 4, lag: 3, maxIterations: 3 });
     const sim2 = capped.simulate!(problem, Stream.fromSeed(3), 'model');
-    expect(capped.surrogate(problem, Stream.fromSeed(3), 'model', sim2).stats['capped']).toBeGreaterThan(0);
+    const cappedStats = capped.surrogate(problem, Stream.fromSeed(3), 'model', sim2).stats;
+    expect(cappedStats['capped']).toBeGreaterThan(0);
+    // every pair capped: counted at the cap, while the mean over met pairs has nothing to average
+    expect(cappedStats['meetingMeanCappedAtCap']).toBe(3);
+    expect(cappedStats['meetingMean']).toBeNaN();
     sim2!.dispose();
   });
 });
