@@ -16,27 +16,19 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { adam, cisir, iwae, leadingAxisDatapoints, svi, type Estimator } from '../../src/inference/index.js';
 import { getParamStore, ready, Stream } from '../../src/index.js';
-import { loadFashionMnist } from '../data/fashion-mnist.js';
-import { loadMnist, meanImageLogit } from '../data/mnist.js';
-import { vae } from './model.js';
-import { pretrainWithCheckpoints } from './pretrain.js';
+import { pretrainWithCheckpoints, VAE_OPTIONS, vaeSetup } from './pretrain.js';
 import { testLogLikelihood, trainEpochs, type EpochReport } from './train.js';
 
 const { values: opts } = parseArgs({
   options: {
-    data: { type: 'string', default: 'mnist' },
+    ...VAE_OPTIONS,
     train: { type: 'string', default: '1000' },
     test: { type: 'string', default: '100' },
     epochs: { type: 'string', default: '20' },
     finetune: { type: 'string', default: '5' },
-    batch: { type: 'string', default: '100' },
     k: { type: 'string', default: '5000' },
-    seed: { type: 'string', default: '1' },
-    activation: { type: 'string', default: 'tanh' },
-    'guide-covariance': { type: 'string', default: 'diagonal' },
     'max-iterations': { type: 'string', default: '2000' },
     out: { type: 'string', default: 'examples/results/vae-mnist' },
-    cache: { type: 'string', default: '.cache' },
     lr: { type: 'string', default: '1e-3' },
   },
 });
@@ -44,17 +36,12 @@ const n = (s: string | undefined): number => Number.parseInt(s!, 10);
 
 async function main(): Promise<void> {
   const backend = await ready();
-  if (opts.data !== 'mnist' && opts.data !== 'fashion-mnist') throw new Error(`--data must be mnist or fashion-mnist, got '${opts.data}'`);
-  const data = (opts.data === 'mnist' ? loadMnist : loadFashionMnist)(n(opts.train), n(opts.test), n(opts.seed));
-  const bias = meanImageLogit(data.train);
-  if (opts.activation !== 'tanh' && opts.activation !== 'relu') throw new Error(`--activation must be tanh or relu, got '${opts.activation}'`);
-  if (opts['guide-covariance'] !== 'diagonal' && opts['guide-covariance'] !== 'full') throw new Error(`--guide-covariance must be diagonal or full, got '${opts['guide-covariance']}'`);
-  const { model, guide } = vae({ latent: 20, hidden: [200, 200], activation: opts.activation, guideCovariance: opts['guide-covariance'], outputBias: bias });
+  const { data, bias, model, guide, key } = vaeSetup(opts);
   const batch = n(opts.batch);
   const guideObjective = (): Estimator => iwae({ k: 10, dreg: true });
 
   // IWAE-10 pretraining (guide by IWAE-DReG), or its cached checkpoint (see pretrain.ts).
-  const cacheKey = { checkpoints: [n(opts.epochs)], batch, seed: n(opts.seed), cache: opts.cache!, key: `${opts.data}-${opts.train}${opts.activation === 'tanh' ? '' : `-${opts.activation}`}${opts['guide-covariance'] === 'full' ? '-fullcov' : ''}` };
+  const cacheKey = { checkpoints: [n(opts.epochs)], batch, seed: n(opts.seed), cache: opts.cache, key };
   await pretrainWithCheckpoints(model, guide, data.train, cacheKey, () => undefined);
   const snapshot = getParamStore().snapshot();
   const afterPretraining = testLogLikelihood(model, guide, data.test, n(opts.k), 'pretrained');

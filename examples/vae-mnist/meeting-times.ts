@@ -13,31 +13,24 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { cisir, gradients, iwae, leadingAxisDatapoints, type CisirKernel } from '../../src/inference/index.js';
 import { ready, Stream } from '../../src/index.js';
-import { loadFashionMnist } from '../data/fashion-mnist.js';
-import { binarisedBatch, loadMnist, meanImageLogit } from '../data/mnist.js';
-import { vae } from './model.js';
-import { pretrainWithCheckpoints, refineGuide } from './pretrain.js';
+import { binarisedBatch } from '../data/mnist.js';
+import { pretrainWithCheckpoints, refineGuide, VAE_OPTIONS, vaeSetup } from './pretrain.js';
 import { testLogLikelihood } from './train.js';
 
 const { values: opts } = parseArgs({
   options: {
-    data: { type: 'string', default: 'mnist' },
+    ...VAE_OPTIONS,
     train: { type: 'string', default: '8000' },
     test: { type: 'string', default: '2000' },
     checkpoints: { type: 'string', default: '30,100,200,300' },
-    batch: { type: 'string', default: '100' },
     batches: { type: 'string', default: '8' },
     k: { type: 'string', default: '5000' },
-    seed: { type: 'string', default: '1' },
-    activation: { type: 'string', default: 'tanh' },
-    'guide-covariance': { type: 'string', default: 'diagonal' },
     beta: { type: 'string', default: '0.85' },
     kernels: { type: 'string', default: 'isir-disir,isir' },
     'fixed-beta': { type: 'boolean', default: false },
     'guide-epochs': { type: 'string', default: '0' },
     'guide-k': { type: 'string', default: '10' },
     'max-iterations': { type: 'string', default: '1000' },
-    cache: { type: 'string', default: '.cache' },
     out: { type: 'string', default: 'examples/results/vae-mnist' },
   },
 });
@@ -62,12 +55,7 @@ interface KernelReport {
 
 async function main(): Promise<void> {
   const backend = await ready();
-  if (opts.data !== 'mnist' && opts.data !== 'fashion-mnist') throw new Error(`--data must be mnist or fashion-mnist, got '${opts.data}'`);
-  const data = (opts.data === 'mnist' ? loadMnist : loadFashionMnist)(n(opts.train), n(opts.test), n(opts.seed));
-  const bias = meanImageLogit(data.train);
-  if (opts.activation !== 'tanh' && opts.activation !== 'relu') throw new Error(`--activation must be tanh or relu, got '${opts.activation}'`);
-  if (opts['guide-covariance'] !== 'diagonal' && opts['guide-covariance'] !== 'full') throw new Error(`--guide-covariance must be diagonal or full, got '${opts['guide-covariance']}'`);
-  const { model, guide } = vae({ latent: 20, hidden: [200, 200], activation: opts.activation, guideCovariance: opts['guide-covariance'], outputBias: bias });
+  const { data, bias, model, guide, key } = vaeSetup(opts);
   const batch = n(opts.batch);
   const cap = n(opts['max-iterations']);
   const checkpoints = opts.checkpoints!.split(',').map((s) => n(s));
@@ -82,7 +70,7 @@ async function main(): Promise<void> {
     writeFileSync(`${opts.out}/meeting-times.json`, `${JSON.stringify({ command: 'npm run example:vae-meeting', backend, options: opts, checkpoints: results }, null, 2)}\n`);
   };
 
-  await pretrainWithCheckpoints(model, guide, data.train, { checkpoints, batch, seed: n(opts.seed), cache: opts.cache!, key: `${opts.data}-${opts.train}${opts.activation === 'tanh' ? '' : `-${opts.activation}`}${opts['guide-covariance'] === 'full' ? '-fullcov' : ''}` }, (epochs) => {
+  await pretrainWithCheckpoints(model, guide, data.train, { checkpoints, batch, seed: n(opts.seed), cache: opts.cache, key }, (epochs) => {
     if (n(opts['guide-epochs']) > 0) refineGuide(model, guide, data.train, { epochs: n(opts['guide-epochs']), batch, seed: n(opts.seed), k: n(opts['guide-k']) });
     const kernels: Record<string, KernelReport> = {};
     for (const kernel of opts.kernels!.split(',') as CisirKernel[]) {

@@ -8,8 +8,45 @@ import { existsSync } from 'node:fs';
 import type * as tf from '@tensorflow/tfjs';
 import { adam, iwae, svi } from '../../src/inference/index.js';
 import { clearParamStore, getParamStore, loadParams, saveParams, Stream } from '../../src/index.js';
-import type { MnistSplit } from '../data/mnist.js';
+import { loadFashionMnist } from '../data/fashion-mnist.js';
+import { loadMnist, meanImageLogit, type MnistSplit } from '../data/mnist.js';
+import { vae } from './model.js';
 import { trainEpochs } from './train.js';
+
+/** Command-line options the VAE scripts share: the data, the model, and where checkpoints are cached. */
+export const VAE_OPTIONS = {
+  data: { type: 'string', default: 'mnist' },
+  seed: { type: 'string', default: '1' },
+  batch: { type: 'string', default: '100' },
+  activation: { type: 'string', default: 'tanh' },
+  'guide-covariance': { type: 'string', default: 'diagonal' },
+  cache: { type: 'string', default: '.cache' },
+} as const;
+
+interface VaeArgs {
+  readonly data?: string;
+  readonly train?: string;
+  readonly test?: string;
+  readonly seed?: string;
+  readonly activation?: string;
+  readonly 'guide-covariance'?: string;
+}
+
+/**
+ * The scripts' data and VAE (dim z = 20, 2 x 200, decoder bias at the mean image's logit) from their
+ * options, and the key that names its pretraining checkpoints (data, split and model variant).
+ */
+export function vaeSetup(opts: VaeArgs) {
+  const { data: which, activation, 'guide-covariance': covariance } = opts;
+  if (which !== 'mnist' && which !== 'fashion-mnist') throw new Error(`--data must be mnist or fashion-mnist, got '${which}'`);
+  if (activation !== 'tanh' && activation !== 'relu') throw new Error(`--activation must be tanh or relu, got '${activation}'`);
+  if (covariance !== 'diagonal' && covariance !== 'full') throw new Error(`--guide-covariance must be diagonal or full, got '${covariance}'`);
+  const data = (which === 'mnist' ? loadMnist : loadFashionMnist)(Number(opts.train), Number(opts.test), Number(opts.seed));
+  const bias = meanImageLogit(data.train);
+  const { model, guide } = vae({ latent: 20, hidden: [200, 200], activation, guideCovariance: covariance, outputBias: bias });
+  const key = `${which}-${opts.train}${activation === 'tanh' ? '' : `-${activation}`}${covariance === 'full' ? '-fullcov' : ''}`;
+  return { data, bias, model, guide, key };
+}
 
 export interface PretrainOptions {
   /** Epoch counts at which to checkpoint, ascending. */

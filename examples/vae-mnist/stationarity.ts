@@ -14,28 +14,26 @@ import { parseArgs } from 'node:util';
 import { ChainRunner, type Evaluated } from '../../src/inference/cisir/chains.js';
 import { gradients, iwae } from '../../src/inference/index.js';
 import { getParamStore, loadParams, ready, Stream } from '../../src/index.js';
-import { binarisedBatch, loadMnist, meanImageLogit } from '../data/mnist.js';
-import { vae } from './model.js';
-import { checkpointPath } from './pretrain.js';
+import { binarisedBatch } from '../data/mnist.js';
+import { checkpointPath, VAE_OPTIONS, vaeSetup } from './pretrain.js';
 
 const { values: opts } = parseArgs({
   options: {
+    ...VAE_OPTIONS,
     epochs: { type: 'string', default: '30' },
+    train: { type: 'string', default: '8000' },
+    test: { type: 'string', default: '2000' },
     datapoints: { type: 'string', default: '20' },
     iterations: { type: 'string', default: '2000' },
     beta: { type: 'string', default: '0.85' },
-    seed: { type: 'string', default: '1' },
-    cache: { type: 'string', default: '.cache' },
   },
 });
 const n = (s: string | undefined): number => Number.parseInt(s!, 10);
 
 await ready();
-const data = loadMnist(8000, 2000, n(opts.seed));
-const bias = meanImageLogit(data.train);
-const { model, guide } = vae({ latent: 20, hidden: [200, 200], outputBias: bias });
-const checkpoint = checkpointPath({ checkpoints: [], batch: 100, seed: n(opts.seed), cache: opts.cache!, key: 'mnist-8000' }, n(opts.epochs));
-if (!existsSync(checkpoint)) throw new Error(`${checkpoint} is missing: run npm run example:vae-meeting -- --checkpoints ${opts.epochs} first`);
+const { data, model, guide, key } = vaeSetup(opts);
+const checkpoint = checkpointPath({ checkpoints: [], batch: n(opts.batch), seed: n(opts.seed), cache: opts.cache, key }, n(opts.epochs));
+if (!existsSync(checkpoint)) throw new Error(`${checkpoint} is missing: run npm run example:vae-meeting -- --checkpoints ${opts.epochs} first (with the same options)`);
 const b = n(opts.datapoints);
 const pick = Stream.fromSeed('stationarity');
 const x = binarisedBatch(data.train, Array.from({ length: b }, () => pick.int(data.train.count)), pick);
