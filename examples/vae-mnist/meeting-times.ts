@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { cisir, gradients, iwae, leadingAxisDatapoints, type CisirKernel } from '../../src/inference/index.js';
 import { ready, Stream } from '../../src/index.js';
 import { binarisedBatch } from '../data/mnist.js';
-import { pretrainWithCheckpoints, refineGuide, VAE_OPTIONS, vaeSetup } from './pretrain.js';
+import { pretrainWithCheckpoints, refineGuide, VAE_OPTIONS, vaeSetup, type GuideObjective } from './pretrain.js';
 import { testLogLikelihood } from './train.js';
 
 const { values: opts } = parseArgs({
@@ -30,6 +30,8 @@ const { values: opts } = parseArgs({
     'fixed-beta': { type: 'boolean', default: false },
     'guide-epochs': { type: 'string', default: '0' },
     'guide-k': { type: 'string', default: '10' },
+    'guide-objective': { type: 'string', default: 'iwae' },
+    'guide-lr': { type: 'string', default: '1e-3' },
     'max-iterations': { type: 'string', default: '1000' },
     out: { type: 'string', default: 'examples/results/vae-mnist' },
   },
@@ -71,7 +73,7 @@ async function main(): Promise<void> {
   };
 
   await pretrainWithCheckpoints(model, guide, data.train, { checkpoints, batch, seed: n(opts.seed), cache: opts.cache, key }, (epochs) => {
-    if (n(opts['guide-epochs']) > 0) refineGuide(model, guide, data.train, { epochs: n(opts['guide-epochs']), batch, seed: n(opts.seed), k: n(opts['guide-k']) });
+    if (n(opts['guide-epochs']) > 0) refineGuide(model, guide, data.train, { epochs: n(opts['guide-epochs']), batch, seed: n(opts.seed), k: n(opts['guide-k']), objective: opts['guide-objective'] as GuideObjective, lr: Number(opts['guide-lr']) });
     const kernels: Record<string, KernelReport> = {};
     for (const kernel of opts.kernels!.split(',') as CisirKernel[]) {
       const estimator = cisir({ k: 10, lag: 10, kernel, beta: Number(opts.beta), adaptBeta: !opts['fixed-beta'], maxIterations: cap, selectDatapoints: leadingAxisDatapoints });

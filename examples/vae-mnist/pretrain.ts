@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import type * as tf from '@tensorflow/tfjs';
-import { adam, iwae, svi } from '../../src/inference/index.js';
+import { adam, iwae, rws, svi } from '../../src/inference/index.js';
 import { clearParamStore, getParamStore, loadParams, saveParams, Stream } from '../../src/index.js';
 import { loadFashionMnist } from '../data/fashion-mnist.js';
 import { loadMnist, meanImageLogit, type MnistSplit } from '../data/mnist.js';
@@ -105,17 +105,25 @@ export async function pretrainWithCheckpoints(
   }
 }
 
+/** How `refineGuide` trains the guide: IWAE-k or reweighted wake-sleep (inclusive KL), both with DReG. */
+export type GuideObjective = 'iwae' | 'rws';
+
 /**
- * Train the guide alone (IWAE-k with DReG, default k = 10) for `epochs` epochs with the decoder frozen. The coupled
- * chains' meeting times depend on how well the guide's draws cover the posterior; the model is untouched.
+ * Train the guide alone (IWAE-k or RWS-k, with DReG, default k = 10) for `epochs` epochs with the decoder
+ * frozen. The coupled chains' meeting times depend on how well the guide's draws cover the posterior; the
+ * model is untouched.
  */
 export function refineGuide(
   model: (x: tf.Tensor) => void,
   guide: (x: tf.Tensor) => void,
   train: MnistSplit,
-  options: { readonly epochs: number; readonly batch: number; readonly seed: number; readonly k?: number },
+  options: { readonly epochs: number; readonly batch: number; readonly seed: number; readonly k?: number; readonly objective?: GuideObjective; readonly lr?: number },
 ): void {
+  const k = options.k ?? 10;
+  const objective = options.objective ?? 'iwae';
+  if (objective !== 'iwae' && objective !== 'rws') throw new Error(`guide objective must be iwae or rws, got '${String(objective)}'`);
+  const guideEstimator = objective === 'rws' ? rws({ k, dreg: true }) : iwae({ k, dreg: true });
   // A model-gradient clip of 0 zeroes theta's gradient, and a fresh Adam then leaves theta exactly as it is.
-  const fit = svi(model, guide, { model: iwae({ k: 10 }), guide: iwae({ k: options.k ?? 10, dreg: true }), clip: { model: 0 }, optimizer: adam({ lr: 1e-3 }), seed: `${options.seed}-guide` });
-  trainEpochs(fit, train, { epochs: options.epochs, batch: options.batch, stream: Stream.fromSeed('guide-refinement'), label: 'guide refinement (decoder frozen)' });
+  const fit = svi(model, guide, { model: iwae({ k: 10 }), guide: guideEstimator, clip: { model: 0 }, optimizer: adam({ lr: options.lr ?? 1e-3 }), seed: `${options.seed}-guide` });
+  trainEpochs(fit, train, { epochs: options.epochs, batch: options.batch, stream: Stream.fromSeed('guide-refinement'), label: `guide refinement by ${objective}-${k} (decoder frozen)` });
 }

@@ -3,6 +3,7 @@ export type { Estimator, Surrogate, Role } from './estimator.js';
 export type { Problem, Program } from './program.js';
 export { elbo, type ElboOptions } from './elbo.js';
 export { iwae, type IwaeOptions } from './iwae.js';
+export { rws, type RwsOptions } from './rws.js';
 export { gradients, type GradientOptions, type GradientResult } from './gradients.js';
 export { svi, type Svi, type SviOptions, type StepResult } from './svi.js';
 export { adam, amsgrad, rmsprop, sgd, schedules, type Optimizer, type LearningRate } from './optim.js';
