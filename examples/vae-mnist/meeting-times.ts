@@ -32,6 +32,9 @@ const { values: opts } = parseArgs({
     'guide-k': { type: 'string', default: '10' },
     'guide-objective': { type: 'string', default: 'iwae' },
     'guide-lr': { type: 'string', default: '1e-3' },
+    'refine-steps': { type: 'string', default: '0' },
+    'refine-k': { type: 'string', default: '10' },
+    'refine-lr': { type: 'string', default: '0.05' },
     'max-iterations': { type: 'string', default: '1000' },
     out: { type: 'string', default: 'examples/results/vae-mnist' },
   },
@@ -60,6 +63,8 @@ async function main(): Promise<void> {
   const { data, bias, model, guide, key } = vaeSetup(opts);
   const batch = n(opts.batch);
   const cap = n(opts['max-iterations']);
+  // --refine-steps > 0: the chains' proposal is refined per datapoint first (cisir's `refine`).
+  const refine = n(opts['refine-steps']) > 0 ? { steps: n(opts['refine-steps']), k: n(opts['refine-k']), lr: Number(opts['refine-lr']) } : false;
   const checkpoints = opts.checkpoints!.split(',').map((s) => n(s));
   // The same minibatches (and binarisations) at every checkpoint.
   const probeStream = Stream.fromSeed('probe');
@@ -76,7 +81,7 @@ async function main(): Promise<void> {
     if (n(opts['guide-epochs']) > 0) refineGuide(model, guide, data.train, { epochs: n(opts['guide-epochs']), batch, seed: n(opts.seed), k: n(opts['guide-k']), objective: opts['guide-objective'] as GuideObjective, lr: Number(opts['guide-lr']) });
     const kernels: Record<string, KernelReport> = {};
     for (const kernel of opts.kernels!.split(',') as CisirKernel[]) {
-      const estimator = cisir({ k: 10, lag: 10, kernel, beta: Number(opts.beta), adaptBeta: !opts['fixed-beta'], maxIterations: cap, selectDatapoints: leadingAxisDatapoints });
+      const estimator = cisir({ k: 10, lag: 10, kernel, beta: Number(opts.beta), adaptBeta: !opts['fixed-beta'], maxIterations: cap, selectDatapoints: leadingAxisDatapoints, refine });
       const binarise = Stream.fromSeed('probe-binarise');
       const report: KernelReport = {
         estimates: 0, pairs: 0, capped: 0, meetingMean: 0, meetingMeanCappedAtCap: 0, meetingMax: 0,

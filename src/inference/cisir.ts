@@ -8,6 +8,7 @@ import { accumulate, linearLoss, roleVariables } from './accumulated-gradient.js
 import { modelLogProbAt, prepared } from './log-weights.js';
 import type { Problem } from './program.js';
 import { logMeanExp } from './logmeanexp.js';
+import { checkRefineOptions, refineProposal, type RefineOptions } from './local-refinement.js';
 
 export type CisirKernel = 'isir' | 'disir' | 'isir-disir';
 
@@ -37,6 +38,13 @@ export interface CisirOptions {
    * otherwise every iteration evaluates every datapoint until the slowest pair meets).
    */
   readonly selectDatapoints?: (args: readonly unknown[], datapoints: Int32Array, batch: number) => unknown[];
+  /**
+   * Refine the proposal per datapoint before running the chains (semi-amortised; see
+   * local-refinement.ts): `true` for the defaults, or the fitting's options. The chains' meeting time is
+   * set by how well the proposal covers each posterior, and an encoder's q(z | x) is worst on the hardest
+   * datapoints, which dominate the mean. Normal guide sites only; the estimate stays unbiased.
+   */
+  readonly refine?: boolean | RefineOptions;
 }
 
 /** Detached latent values and coefficients c [K, B]: the surrogate is -sum c log p(x, z). */
@@ -87,6 +95,7 @@ export function cisir(options: CisirOptions = {}): Estimator & { readonly beta: 
     );
   }
   const selectDatapoints = options.selectDatapoints;
+  const refine = options.refine ? checkRefineOptions(options.refine === true ? {} : options.refine) : undefined;
   let beta = kernel === 'isir' ? 0 : (options.beta ?? 0.5);
   let guideObjective = options.guide;
   let warnedCap = false;
@@ -94,6 +103,21 @@ export function cisir(options: CisirOptions = {}): Estimator & { readonly beta: 
   const subSteps = (): number[] => (kernel === 'isir' ? [0] : [0, beta]);
 
   function simulate<A extends unknown[]>(problem: Problem<A>, stream: Stream): CisirSimulation {
+    if (!refine) return runChains(problem, stream, { cost: 0, stats: {} });
+    const refined = refineProposal(problem, stream.split(70), refine);
+    try {
+      return runChains(refined.problem, stream, { cost: refined.cost, stats: { refineGain: refined.gain } });
+    } finally {
+      refined.dispose();
+    }
+  }
+
+  /** The chains on `problem` (`before`: cost per datapoint and stats of work done before them). */
+  function runChains<A extends unknown[]>(
+    problem: Problem<A>,
+    stream: Stream,
+    before: { cost: number; stats: Readonly<Record<string, number>> },
+  ): CisirSimulation {
     const contributions: Contribution<A>[] = [];
     const indexStream = stream.split(5);
     // Tensors we own are tf.keep-ed and released by hand as chain states are consumed.
@@ -113,7 +137,7 @@ export function cisir(options: CisirOptions = {}): Estimator & { readonly beta: 
     // By original datapoint:
     const meeting = new Float64Array(total).fill(NaN);
     let [x, y] = started.states as [Evaluated, Evaluated];
-    let evaluations = 2 * k * total;
+    let evaluations = (2 * k + before.cost) * total;
     let essTotal = 0;
     // ISIR sub-steps of the first chain (live pairs) and how many selected a fresh particle.
     let isirSteps = 0;
@@ -247,6 +271,7 @@ export function cisir(options: CisirOptions = {}): Estimator & { readonly beta: 
     const meetings = Array.from(meeting).filter((m) => !Number.isNaN(m));
     const meanEss = kernel !== 'isir' ? essTotal / lag : NaN;
     const stats = {
+      ...before.stats,
       k,
       lag,
       beta,

@@ -11,6 +11,7 @@ import { iwae } from '../../src/inference/iwae.js';
 import type { Problem, Program } from '../../src/inference/program.js';
 import { clearParamStore, getParamStore, plate, RouletteError, Stream } from '../../src/runtime/index.js';
 import { exactLogMarginalGradTheta, linearGaussian, setParams, type LgParams } from '../helpers/linear-gaussian.js';
+import { replicate } from '../helpers/replicate.js';
 import { expectUnbiased, isBiased, summarise } from '../helpers/stats.js';
 
 afterAll(() => clearParamStore());
@@ -79,29 +80,6 @@ describe('the ISIR / DISIR proposal noise', () => {
     }
   });
 });
-
-/**
- * theta-gradient estimates (one component) of a model estimator over seeded replicates. Yields to the
- * event loop now and then: long synchronous loops starve vitest's worker messages.
- */
-async function replicate<A extends unknown[]>(problem: Problem<A>, param: string, component: number, estimator: Estimator, reps: number): Promise<number[]> {
-  const variable = getParamStore().variable(param);
-  const out: number[] = [];
-  for (let s = 0; s < reps; s++) {
-    if (s % 50 === 0) await new Promise((resolve) => setImmediate(resolve));
-    tf.tidy(() => {
-      const stream = Stream.fromSeed(`rep-${s}`);
-      const simulation = estimator.simulate?.(problem, stream, 'model');
-      try {
-        const { grads } = tf.variableGrads(() => estimator.surrogate(problem, stream, 'model', simulation).loss, [variable]);
-        out.push(grads[variable.name]!.dataSync()[component]!);
-      } finally {
-        simulation?.dispose();
-      }
-    });
-  }
-  return out;
-}
 
 describe('coupled ISIR / DISIR on the linear Gaussian model', () => {
   function fixture(dim: number) {
