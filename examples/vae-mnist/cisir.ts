@@ -30,6 +30,8 @@ const { values: opts } = parseArgs({
     'max-iterations': { type: 'string', default: '2000' },
     out: { type: 'string', default: 'examples/results/vae-mnist' },
     lr: { type: 'string', default: '1e-3' },
+    // > 0: cisir refines each minibatch's proposal per datapoint with this many steps first (its `refine`).
+    'refine-steps': { type: 'string', default: '0' },
   },
 });
 const n = (s: string | undefined): number => Number.parseInt(s!, 10);
@@ -50,7 +52,7 @@ async function main(): Promise<void> {
   const branches: Record<string, { reports: EpochReport[]; testLogLikelihood: number; secondsPerStep: number }> = {};
   for (const [name, modelEstimator] of [
     ['continue iwae-10', iwae({ k: 10 })],
-    ['c-isir-disir', cisir({ k: 10, lag: 10, maxIterations: n(opts['max-iterations']), selectDatapoints: leadingAxisDatapoints })],
+    ['c-isir-disir', cisir({ k: 10, lag: 10, maxIterations: n(opts['max-iterations']), selectDatapoints: leadingAxisDatapoints, refine: n(opts['refine-steps']) > 0 ? { steps: n(opts['refine-steps']) } : false })],
   ] as const) {
     getParamStore().restore(snapshot);
     const fit = svi(model, guide, { model: modelEstimator, guide: guideObjective(), optimizer: adam({ lr: Number(opts.lr) }), seed: `${opts.seed}-finetune` });

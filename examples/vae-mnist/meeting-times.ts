@@ -7,6 +7,7 @@
  *
  *   npm run example:vae-meeting -- --train 8000 --checkpoints 30,100,200,300 --batches 8
  *   npm run example:vae-meeting -- --checkpoints 30 --kernels isir-disir --beta 0.3 --fixed-beta
+ *   npm run example:vae-meeting -- --checkpoints 30,100 --refine-steps 0,50   # with and without cisir's refine
  */
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -63,8 +64,14 @@ async function main(): Promise<void> {
   const { data, bias, model, guide, key } = vaeSetup(opts);
   const batch = n(opts.batch);
   const cap = n(opts['max-iterations']);
-  // --refine-steps > 0: the chains' proposal is refined per datapoint first (cisir's `refine`).
-  const refine = n(opts['refine-steps']) > 0 ? { steps: n(opts['refine-steps']), k: n(opts['refine-k']), lr: Number(opts['refine-lr']) } : false;
+  // Each kernel once per --refine-steps value: 0 runs the chains on the amortised guide, S > 0 refines
+  // the proposal per datapoint first with S steps (cisir's `refine`).
+  const variants = (opts.kernels!.split(',') as CisirKernel[]).flatMap((kernel) =>
+    opts['refine-steps']!.split(',').map((s) => {
+      const steps = n(s);
+      return { kernel, label: steps > 0 ? `${kernel} + refine ${steps}` : kernel, refine: steps > 0 ? { steps, k: n(opts['refine-k']), lr: Number(opts['refine-lr']) } : false };
+    }),
+  );
   const checkpoints = opts.checkpoints!.split(',').map((s) => n(s));
   // The same minibatches (and binarisations) at every checkpoint.
   const probeStream = Stream.fromSeed('probe');
@@ -80,7 +87,7 @@ async function main(): Promise<void> {
   await pretrainWithCheckpoints(model, guide, data.train, { checkpoints, batch, seed: n(opts.seed), cache: opts.cache, key }, (epochs) => {
     if (n(opts['guide-epochs']) > 0) refineGuide(model, guide, data.train, { epochs: n(opts['guide-epochs']), batch, seed: n(opts.seed), k: n(opts['guide-k']), objective: opts['guide-objective'] as GuideObjective, lr: Number(opts['guide-lr']) });
     const kernels: Record<string, KernelReport> = {};
-    for (const kernel of opts.kernels!.split(',') as CisirKernel[]) {
+    for (const { kernel, label, refine } of variants) {
       const estimator = cisir({ k: 10, lag: 10, kernel, beta: Number(opts.beta), adaptBeta: !opts['fixed-beta'], maxIterations: cap, selectDatapoints: leadingAxisDatapoints, refine });
       const binarise = Stream.fromSeed('probe-binarise');
       const report: KernelReport = {
@@ -111,9 +118,9 @@ async function main(): Promise<void> {
       report.ess /= report.estimates;
       report.isirMoveRate /= report.estimates;
       report.betaFinal = estimator.beta;
-      kernels[kernel] = report;
+      kernels[label] = report;
       console.log(
-        `epoch ${epochs}, ${kernel}: mean meeting time ${report.meetingMean.toFixed(1)} over met pairs ` +
+        `epoch ${epochs}, ${label}: mean meeting time ${report.meetingMean.toFixed(1)} over met pairs ` +
           `(${report.meetingMeanCappedAtCap.toFixed(1)} counting ${report.capped} capped pairs of ${report.pairs} at ${cap}), ` +
           `max ${report.meetingMax}, ${report.secondsPerEstimate.toFixed(1)} s/estimate, DISIR ESS ${report.ess.toFixed(2)}, beta ${report.betaFinal.toFixed(2)}, ISIR move rate ${report.isirMoveRate.toFixed(2)}`,
       );

@@ -1,5 +1,5 @@
 import type { Estimator } from '../inference/estimator.js';
-import { elbo, iwae, mlrr, mlss, sumo } from '../inference/index.js';
+import { cisir, elbo, iwae, mlrr, mlss, rws, sumo } from '../inference/index.js';
 
 /**
  * The estimators `roulette fit --estimator NAME` knows, with the command-line options each reads.
@@ -83,6 +83,18 @@ const ENTRIES: readonly EstimatorEntry[] = [
     },
   },
   {
+    name: 'rws',
+    summary: "reweighted wake-sleep: IWAE's model gradient, the guide fitted to cover the posterior (inclusive KL)",
+    flags: [
+      { flag: 'k', type: 'integer', help: 'particles per datapoint (default 5)' },
+      { flag: 'dreg', type: 'boolean', help: "doubly reparameterised guide gradient (Tucker et al. 2019)" },
+    ],
+    create: (v) => {
+      const k = num(v, 'k') ?? 5;
+      return { model: rws({ k }), guide: rws({ k, dreg: bool(v, 'dreg') ?? false }) };
+    },
+  },
+  {
     name: 'sumo',
     summary: 'SUMO: unbiased log p(x) by Russian roulette over IWAE increments (Luo et al. 2020)',
     flags: [{ flag: 'm', type: 'integer', help: 'draws in the base IWAE term (default 1)' }, GUIDE_K, ...DEBIASED],
@@ -99,6 +111,28 @@ const ENTRIES: readonly EstimatorEntry[] = [
     summary: 'Russian-roulette multilevel Monte Carlo, unbiased for log p(x) (Shi & Cornish 2021)',
     flags: MULTILEVEL,
     create: (v) => ({ estimator: mlrr(multilevelOptions(v)) }),
+  },
+  {
+    name: 'cisir',
+    summary: 'unbiased model gradient from coupled ISIR-DISIR chains (Ruiz et al. 2021); the guide by IWAE-DReG',
+    flags: [
+      { flag: 'k', type: 'integer', help: 'particles per chain state, and of the guide objective (default 10)' },
+      { flag: 'lag', type: 'integer', help: 'lag L between the coupled chains (default 10)' },
+      { flag: 'plain-isir', type: 'boolean', help: 'ISIR steps only (no DISIR step; works with discrete guide sites)' },
+      { flag: 'max-iterations', type: 'integer', help: 'stop chains that have not met after this many iterations (biased; default 2000)' },
+      { flag: 'refine', type: 'integer', help: 'refine the proposal per datapoint with this many steps first (normal guide sites; default 0)' },
+    ],
+    create: (v) => {
+      const k = num(v, 'k') ?? 10;
+      const refine = num(v, 'refine') ?? 0;
+      const model = cisir({
+        k,
+        ...given<{ lag: number; maxIterations: number }>({ lag: num(v, 'lag'), maxIterations: num(v, 'max-iterations') }),
+        kernel: bool(v, 'plain-isir') ? 'isir' : 'isir-disir',
+        refine: refine > 0 ? { steps: refine } : false,
+      });
+      return { model, guide: iwae({ k, dreg: !bool(v, 'plain-isir') }) };
+    },
   },
 ];
 

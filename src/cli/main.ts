@@ -15,7 +15,7 @@ Probabilistic programs in the .ppl language (see docs/language.md).
 
 commands:
   check FILE                  check a program; print problems with positions and hints
-  fit FILE --data PATH ...    fit its params with an estimator (elbo, iwae, sumo, mlss, mlrr)
+  fit FILE --data PATH ...    fit its params with an estimator (elbo, iwae, rws, sumo, mlss, mlrr, cisir)
   eval FILE --data PATH --params PATH
                               per-datapoint and mean log-likelihood (IWAE bound)
 

@@ -121,6 +121,17 @@ describe('roulette fit and eval', () => {
     expect(s.code).toBe(0);
   });
 
+  it.each([
+    ['rws', '--k', '4', '--dreg'],
+    ['cisir', '--k', '4', '--lag', '2', '--refine', '3'],
+    ['cisir', '--k', '4', '--lag', '2', '--plain-isir'],
+  ])('fits with --estimator %s', async (...flags) => {
+    const r = await roulette(['fit', 'examples/linear-gaussian/model.ppl', '--data', lgData, '--steps', '3', '--estimator', ...flags, '--out', join(dir, `${flags.join('')}.json`), '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(Number.isFinite((JSON.parse(r.stdout) as { objective: number }).objective)).toBe(true);
+  });
+
   it('Ctrl-C stops the fit, saves the params and exits with 130', async () => {
     const out = join(dir, 'interrupted.json');
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'fit', 'examples/linear-gaussian/model.ppl', '--data', lgData, '--steps', '1000000', '--out', out], { cwd: root, env: { ...process.env, ROULETTE_BACKEND: 'wasm' } });
@@ -185,6 +196,6 @@ describe('usage', () => {
     expect(help.stdout).toContain('usage: roulette fit FILE --data PATH');
     const unknown = await roulette(['fit', 'examples/linear-gaussian/model.ppl', '--data', lgData, '--estimator', 'vi']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain("roulette: unknown estimator 'vi'; use one of elbo, iwae, sumo, mlss, mlrr");
+    expect(unknown.stderr).toContain("roulette: unknown estimator 'vi'; use one of elbo, iwae, rws, sumo, mlss, mlrr, cisir");
   });
 });
