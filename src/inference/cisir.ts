@@ -74,6 +74,8 @@ interface CisirSimulation extends Simulation {
  *
  * @example
  * const fit = svi(model, guide, { model: cisir({ k: 10, lag: 10 }), guide: iwae({ k: 10, dreg: true }) });
+ * // An amortised guide covers some posteriors badly: refine its proposal per datapoint first.
+ * const refined = cisir({ k: 10, lag: 10, refine: { steps: 50 }, selectDatapoints: leadingAxisDatapoints });
  */
 export function cisir(options: CisirOptions = {}): Estimator & { readonly beta: number } {
   const k = options.k ?? 10;

@@ -18,6 +18,7 @@ export { geometricLaw, sumoLaw, type TruncationLaw } from './truncation.js';
 export type { DebiasedEstimator, DebiasedEstimate, DebiasedOptions } from './debiased.js';
 export { logCumSumExp, logAddExp } from './logmeanexp.js';
 export { cisir, leadingAxisDatapoints, type CisirOptions, type CisirKernel } from './cisir.js';
+export { refineProposal, withOffsets, type RefineOptions, type Offsets, type Refined } from './local-refinement.js';
 export type { Simulation } from './estimator.js';
 export * from './diagnostics/index.js';
 export * from './autoguide/index.js';
