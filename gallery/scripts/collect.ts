@@ -63,8 +63,15 @@ function toRun(path: string, json: Record<string, unknown>): Run {
 }
 
 function toFineTune(file: string, json: Record<string, unknown>): FineTune {
-  const { command, afterPretraining, costRatioPerStep, branches } = json;
-  return { file, command: String(command), afterPretraining: Number(afterPretraining), costRatioPerStep: Number(costRatioPerStep), branches: branches as FineTune['branches'] };
+  const { command, afterPretraining, afterPretrainingRefined, costRatioPerStep, branches } = json;
+  return {
+    file,
+    command: String(command),
+    afterPretraining: Number(afterPretraining),
+    ...(typeof afterPretrainingRefined === 'number' ? { afterPretrainingRefined } : {}),
+    costRatioPerStep: Number(costRatioPerStep),
+    branches: branches as FineTune['branches'],
+  };
 }
 
 /** A file of examples/vae-mnist/meeting-times.ts: its name, or checkpoints that hold per-kernel reports. */

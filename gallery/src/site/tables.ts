@@ -49,13 +49,16 @@ export function statsTable(runs: readonly Run[]): HTMLTableElement {
 
 /** A fine-tuning comparison: test log-likelihood and time per step of each branch. */
 export function fineTuneTable(fineTune: FineTune): HTMLTableElement {
+  // The refined-proposal bound is a column only in files that have it.
+  const refined = fineTune.afterPretrainingRefined !== undefined;
+  const withRefined = (plain: number, value: number | undefined): string[] => [fmt(plain, 6), ...(refined ? [value === undefined ? '' : fmt(value, 6)] : [])];
   return table(
-    ['', 'test log-likelihood', 'seconds per step', 'stats (last epoch)'],
+    ['', 'test log-likelihood', ...(refined ? ['the same, proposals refined per image'] : []), 'seconds per step', 'stats (last epoch)'],
     [
-      ['after pretraining', fmt(fineTune.afterPretraining, 6), '', ''],
+      ['after pretraining', ...withRefined(fineTune.afterPretraining, fineTune.afterPretrainingRefined), '', ''],
       ...Object.entries(fineTune.branches).map(([branch, b]) => [
         `+ ${branch}`,
-        fmt(b.testLogLikelihood, 6),
+        ...withRefined(b.testLogLikelihood, b.testLogLikelihoodRefined),
         fmt(b.secondsPerStep, 3),
         Object.entries(b.reports.at(-1)?.stats ?? {})
           .map(([k, v]) => `${k} ${fmt(v, 3)}`)
@@ -96,7 +99,7 @@ export function meetingTimesTable(meetingTimes: MeetingTimes): HTMLTableElement 
         `${r.capped} / ${r.pairs}`,
         decimals(r.meetingMax, 0),
         decimals(r.isirMoveRate, 2),
-        r.kernel === 'isir' ? '' : decimals(r.betaFinal, 2),
+        r.kernel.includes('disir') ? decimals(r.betaFinal, 2) : '',
         decimals(r.ess, 2),
         decimals(r.secondsPerEstimate, 2),
       ]),

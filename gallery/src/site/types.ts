@@ -31,9 +31,19 @@ export interface FineTune {
   readonly file: string;
   readonly command: string;
   readonly afterPretraining: number;
+  /** The same bound with each test image's proposal refined first (cisir.ts --eval-refine-steps), when run. */
+  readonly afterPretrainingRefined?: number;
   readonly costRatioPerStep: number;
   readonly branches: Readonly<
-    Record<string, { readonly reports: readonly Omit<EpochRecord, 'steps'>[]; readonly testLogLikelihood: number; readonly secondsPerStep: number }>
+    Record<
+      string,
+      {
+        readonly reports: readonly Omit<EpochRecord, 'steps'>[];
+        readonly testLogLikelihood: number;
+        readonly testLogLikelihoodRefined?: number;
+        readonly secondsPerStep: number;
+      }
+    >
   >;
 }
 
