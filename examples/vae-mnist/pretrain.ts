@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import type * as tf from '@tensorflow/tfjs';
-import { adam, iwae, rws, svi } from '../../src/inference/index.js';
+import { adam, gradients, iwae, rws, svi } from '../../src/inference/index.js';
 import { clearParamStore, getParamStore, loadParams, saveParams, Stream } from '../../src/index.js';
 import { loadFashionMnist } from '../data/fashion-mnist.js';
 import { loadMnist, meanImageLogit, type MnistSplit } from '../data/mnist.js';
@@ -21,6 +21,14 @@ export const VAE_OPTIONS = {
   activation: { type: 'string', default: 'tanh' },
   'guide-covariance': { type: 'string', default: 'diagonal' },
   cache: { type: 'string', default: '.cache' },
+} as const;
+
+/** The options of the scripts that study one cached checkpoint (stationarity.ts, per-digit.ts). */
+export const CHECKPOINT_OPTIONS = {
+  ...VAE_OPTIONS,
+  epochs: { type: 'string', default: '30' },
+  train: { type: 'string', default: '8000' },
+  test: { type: 'string', default: '2000' },
 } as const;
 
 interface VaeArgs {
@@ -62,6 +70,23 @@ export interface PretrainOptions {
 /** The checkpoint file for `epochs` epochs of pretraining. */
 export const checkpointPath = (o: PretrainOptions, epochs: number): string =>
   `${o.cache}/vae-${o.key}-batch${o.batch}-seed${o.seed}-iwae10-epoch${epochs}.json`;
+
+/**
+ * Load the cached checkpoint after `opts.epochs` epochs of pretraining (the scripts' options, the key
+ * from `vaeSetup`); `x`, any minibatch, runs the programs once to create the params first.
+ */
+export async function loadCachedCheckpoint(
+  model: (x: tf.Tensor) => void,
+  guide: (x: tf.Tensor) => void,
+  x: tf.Tensor,
+  opts: { readonly epochs?: string; readonly batch?: string; readonly seed?: string; readonly cache?: string },
+  key: string,
+): Promise<void> {
+  const path = checkpointPath({ checkpoints: [], batch: Number(opts.batch), seed: Number(opts.seed), cache: opts.cache!, key }, Number(opts.epochs));
+  if (!existsSync(path)) throw new Error(`${path} is missing: run npm run example:vae-meeting -- --checkpoints ${opts.epochs} first (with the same options)`);
+  for (const g of Object.values(gradients(model, guide, [x], { estimator: iwae({ k: 2 }), seed: 0 }).grads)) g.dispose();
+  await loadParams(getParamStore(), path);
+}
 
 /**
  * Calls `atCheckpoint(epochs)` with the param store holding the VAE after that many epochs of IWAE-10

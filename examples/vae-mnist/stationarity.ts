@@ -9,20 +9,15 @@
  *   npx tsx examples/vae-mnist/stationarity.ts --epochs 30 [--datapoints 20] [--iterations 2000] [--beta 0.85]
  */
 import * as tf from '@tensorflow/tfjs';
-import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ChainRunner, type Evaluated } from '../../src/inference/cisir/chains.js';
-import { gradients, iwae } from '../../src/inference/index.js';
-import { getParamStore, loadParams, ready, Stream } from '../../src/index.js';
+import { ready, Stream } from '../../src/index.js';
 import { binarisedBatch } from '../data/mnist.js';
-import { checkpointPath, VAE_OPTIONS, vaeSetup } from './pretrain.js';
+import { CHECKPOINT_OPTIONS, loadCachedCheckpoint, vaeSetup } from './pretrain.js';
 
 const { values: opts } = parseArgs({
   options: {
-    ...VAE_OPTIONS,
-    epochs: { type: 'string', default: '30' },
-    train: { type: 'string', default: '8000' },
-    test: { type: 'string', default: '2000' },
+    ...CHECKPOINT_OPTIONS,
     datapoints: { type: 'string', default: '20' },
     iterations: { type: 'string', default: '2000' },
     beta: { type: 'string', default: '0.85' },
@@ -32,13 +27,10 @@ const n = (s: string | undefined): number => Number.parseInt(s!, 10);
 
 await ready();
 const { data, model, guide, key } = vaeSetup(opts);
-const checkpoint = checkpointPath({ checkpoints: [], batch: n(opts.batch), seed: n(opts.seed), cache: opts.cache, key }, n(opts.epochs));
-if (!existsSync(checkpoint)) throw new Error(`${checkpoint} is missing: run npm run example:vae-meeting -- --checkpoints ${opts.epochs} first (with the same options)`);
 const b = n(opts.datapoints);
 const pick = Stream.fromSeed('stationarity');
 const x = binarisedBatch(data.train, Array.from({ length: b }, () => pick.int(data.train.count)), pick);
-gradients(model, guide, [x], { estimator: iwae({ k: 2 }), seed: 0 }); // creates the params
-await loadParams(getParamStore(), checkpoint);
+await loadCachedCheckpoint(model, guide, x, opts, key);
 const problem = { model, guide, args: [x] as [tf.Tensor], vectorize: true };
 const iterations = n(opts.iterations);
 const windowEnds = [10, 30, 100, 300, 1000, 2000, 5000, 10000].filter((w) => w < iterations).concat(iterations);
