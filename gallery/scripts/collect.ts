@@ -17,6 +17,8 @@ import type {
   MeetingTimes,
   MeetingTimesCheckpoint,
   MeetingTimesKernel,
+  PerDigit,
+  PerDigitMeeting,
   Pictures,
   Run,
   SgdPoint,
@@ -175,10 +177,31 @@ function toPictures(path: string, json: Record<string, unknown>): Pictures {
 const ESTIMATOR_ORDER = ['elbo', 'iwae', 'sumo', 'mlss', 'mlrr', 'cisir'];
 const byEstimator = (a: { estimator: string }, b: { estimator: string }): number => ESTIMATOR_ORDER.indexOf(a.estimator) - ESTIMATOR_ORDER.indexOf(b.estimator);
 
-export function readResults(dir: string): Pick<ExamplePage, 'runs' | 'fineTunes' | 'meetingTimes' | 'pictures' | 'summary'> {
+/** A file of examples/vae-mnist/per-digit.ts, every field checked (missing ones are named). */
+function toPerDigit(path: string, file: string, json: Record<string, unknown>): PerDigit {
+  const problems: string[] = [];
+  const digits = (json['digits'] as unknown[]).map((d, i) => {
+    const digit = isRecord(d) ? d : {};
+    const meeting = (key: 'amortised' | 'refined'): PerDigitMeeting => {
+      const m = isRecord(digit[key]) ? digit[key] : {};
+      const field = (name: keyof PerDigitMeeting): number => {
+        if (typeof m[name] !== 'number') problems.push(`digits[${i}].${key}.${name}`);
+        return Number(m[name]);
+      };
+      return { meetingMeanCappedAtCap: field('meetingMeanCappedAtCap'), capped: field('capped'), isirMoveRate: field('isirMoveRate') };
+    };
+    for (const name of ['row', 'logLikelihood']) if (typeof digit[name] !== 'number') problems.push(`digits[${i}].${name}`);
+    return { row: Number(digit['row']), logLikelihood: Number(digit['logLikelihood']), amortised: meeting('amortised'), refined: meeting('refined') };
+  });
+  if (problems.length > 0) throw new Error(`${path}: meeting times per digit of examples/vae-mnist/per-digit.ts, but without (or with a mistyped) ${problems.join(', ')}`);
+  return { file, command: String(json['command']), digits };
+}
+
+export function readResults(dir: string): Pick<ExamplePage, 'runs' | 'fineTunes' | 'meetingTimes' | 'perDigit' | 'pictures' | 'summary'> {
   const runs: Run[] = [];
   const fineTunes: FineTune[] = [];
   const meetingTimes: MeetingTimes[] = [];
+  const perDigit: PerDigit[] = [];
   const pictures: Pictures[] = [];
   const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')).sort() : [];
   for (const file of files) {
@@ -188,9 +211,10 @@ export function readResults(dir: string): Pick<ExamplePage, 'runs' | 'fineTunes'
     else if (Array.isArray(json['epochs']) && typeof json['testLogLikelihood'] === 'number') runs.push(toRun(path, json));
     else if (isRecord(json['branches'])) fineTunes.push(toFineTune(file, json));
     else if (isMeetingTimes(file, json)) meetingTimes.push(toMeetingTimes(path, file, json));
-    else throw new Error(`${path}: not a result file the gallery knows (a run of examples/run.ts, a fine-tuning comparison, meeting times, or pictures); teach gallery/scripts/collect.ts to show it`);
+    else if (Array.isArray(json['digits'])) perDigit.push(toPerDigit(path, file, json));
+    else throw new Error(`${path}: not a result file the gallery knows (a run of examples/run.ts, a fine-tuning comparison, meeting times, meeting times per digit, or pictures); teach gallery/scripts/collect.ts to show it`);
   }
-  return { runs: runs.sort(byEstimator), fineTunes, meetingTimes, pictures: pictures.sort(byEstimator), summary: readText(join(dir, 'summary.md')) };
+  return { runs: runs.sort(byEstimator), fineTunes, meetingTimes, perDigit, pictures: pictures.sort(byEstimator), summary: readText(join(dir, 'summary.md')) };
 }
 
 function readSources(dir: string, root: string): SourceFile[] {
@@ -235,6 +259,7 @@ export async function collectSite(root: string, options: { results: string; play
           ...e.runs.map((r) => r.estimator),
           ...e.fineTunes.map((f) => `${f.file.replace(/\.json$/, '')} (fine-tuning)`),
           ...e.meetingTimes.map((m) => `${m.file.replace(/\.json$/, '')} (coupled chains)`),
+          ...e.perDigit.map((m) => `${m.file.replace(/\.json$/, '')} (coupled chains per digit)`),
         ],
         images: e.images,
       })),

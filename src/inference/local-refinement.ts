@@ -102,7 +102,12 @@ export function refineProposal<A extends unknown[]>(problem: Problem<A>, stream:
   optimizer.dispose();
   const fitted: Record<string, { loc: tf.Tensor; logScale: tf.Tensor }> = {};
   for (const [site, v] of Object.entries(variables)) fitted[site] = { loc: tf.clone(v.loc), logScale: tf.clone(v.logScale) };
+  const diverged = Object.keys(variables).find((site) => [variables[site]!.loc, variables[site]!.logScale].some((t) => !tf.tidy(() => tf.all(tf.isFinite(t)).dataSync()[0])));
   for (const v of list) v.dispose();
+  if (diverged) {
+    for (const f of Object.values(fitted)) tf.dispose([f.loc, f.logScale]);
+    fail('non-finite', `refine: the offsets of guide site '${diverged}' became NaN or infinite; try a smaller refine lr (it was ${lr})`, diverged);
+  }
   return {
     problem: withOffsets(problem, fitted),
     cost: steps * k,

@@ -76,3 +76,21 @@ describe('gallery collect: meeting-times.json', () => {
     expect(() => readResults(dir)).toThrow(/other\.json: not a result file the gallery knows/);
   });
 });
+
+describe('gallery collect: per-digit.json', () => {
+  const meeting = { meetingMeanCappedAtCap: 90.5, capped: 1, isirMoveRate: 0.04 };
+  const perDigit = { command: 'npx tsx examples/vae-mnist/per-digit.ts', digits: [{ row: 12, logLikelihood: -101.5, amortised: meeting, refined: { ...meeting, meetingMeanCappedAtCap: 20.1 } }] };
+
+  it('reads the digits', () => {
+    const found = readResults(folder('digits', { 'per-digit.json': perDigit }));
+    expect(found.perDigit).toHaveLength(1);
+    expect(found.perDigit[0]!.digits[0]).toMatchObject({ row: 12, refined: { meetingMeanCappedAtCap: 20.1 } });
+  });
+
+  it('names the file and every missing field', () => {
+    const broken = structuredClone(perDigit) as unknown as { digits: Record<string, Record<string, unknown>>[] };
+    delete broken.digits[0]!['refined']!['isirMoveRate'];
+    const dir = folder('digits-broken', { 'per-digit.json': broken });
+    expect(() => readResults(dir)).toThrow(`${join(dir, 'per-digit.json')}: meeting times per digit of examples/vae-mnist/per-digit.ts, but without (or with a mistyped) digits[0].refined.isirMoveRate`);
+  });
+});

@@ -89,6 +89,9 @@ describe('refineProposal', () => {
       vectorize: true,
     };
     expect(() => refineProposal(problem, Stream.fromSeed(0))).toThrowError(/no normal latent sites/);
+    // A step size that blows the offsets up is reported with the site, not passed on as NaN.
+    const lg = fixture(ROWS).problem;
+    expect(() => refineProposal(lg, Stream.fromSeed(0), { steps: 20, lr: 1e30 })).toThrowError(/offsets of guide site 'z' became NaN or infinite/);
     expect(() => cisir({ refine: { steps: 0 } })).toThrowError(/steps must be an integer >= 1/);
   });
 });

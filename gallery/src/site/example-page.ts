@@ -3,8 +3,8 @@ import { fineTuneCurves, meetingHistogram, meetingTimesChart, statCharts, traini
 import { append, h, page, section } from './dom.js';
 import { markdown } from './markdown.js';
 import { picturesFigure } from './pictures.js';
-import { fineTuneTable, logLikelihoodTable, meetingTimesTable, statsTable } from './tables.js';
-import type { ExamplePage, MeetingTimes } from './types.js';
+import { fineTuneTable, logLikelihoodTable, meetingTimesTable, perDigitTable, statsTable } from './tables.js';
+import type { ExamplePage, MeetingTimes, PerDigit } from './types.js';
 
 /** The .ppl model shown open (it is the model, in a few lines); a TypeScript one folded unless it is the only one and short. */
 function sources(example: ExamplePage): HTMLElement {
@@ -74,9 +74,23 @@ function meetingTimesSection(meetingTimes: MeetingTimes): HTMLElement {
   );
 }
 
+function perDigitSection(perDigit: PerDigit): HTMLElement {
+  return section(
+    `Coupled chains digit by digit (${perDigit.file})`,
+    h('p', {}, h('code', {}, perDigit.command)),
+    h(
+      'p',
+      {},
+      'C-ISIR-DISIR on copies of one training digit at a time, so every chain pair targets the same posterior; mean meeting times count capped pairs at the cap. ' +
+        "Left: the encoder's proposal; right: the proposal refined per digit first (cisir's refine).",
+    ),
+    perDigitTable(perDigit),
+  );
+}
+
 export function renderExample(example: ExamplePage): void {
   const main = page(example.name, example.description, [['index.html', 'all examples'], ['diagnostics.html', 'diagnostics']]);
-  const none = example.runs.length === 0 && example.fineTunes.length === 0 && example.meetingTimes.length === 0;
+  const none = example.runs.length === 0 && example.fineTunes.length === 0 && example.meetingTimes.length === 0 && example.perDigit.length === 0;
   append(
     main,
     example.readme ? markdown(example.readme, { dropTitle: true }) : h('p', {}, `Estimators: ${example.estimators.join(', ')}.`),
@@ -85,6 +99,7 @@ export function renderExample(example: ExamplePage): void {
     ...results(example),
     ...example.fineTunes.map((f) => section(`Fine-tuning comparison (${f.file})`, h('p', {}, h('code', {}, f.command)), fineTuneTable(f), fineTuneCurves(f))),
     ...example.meetingTimes.map(meetingTimesSection),
+    ...example.perDigit.map(perDigitSection),
     pictures(example),
   );
 }

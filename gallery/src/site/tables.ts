@@ -1,6 +1,6 @@
 /** The result tables of an example page, straight from the committed result files. */
 import { fmt, h } from './dom.js';
-import type { FineTune, MeetingTimes, Run } from './types.js';
+import type { FineTune, MeetingTimes, PerDigit, Run } from './types.js';
 
 function table(head: readonly string[], rows: readonly (readonly (string | number)[])[], name: string): HTMLTableElement {
   return h(
@@ -105,5 +105,24 @@ export function meetingTimesTable(meetingTimes: MeetingTimes): HTMLTableElement 
       ]),
     ),
     'meeting-times',
+  );
+}
+
+/** Meeting times per digit (examples/vae-mnist/per-digit.ts), least likely digit first. */
+export function perDigitTable(perDigit: PerDigit): HTMLTableElement {
+  const rows = [...perDigit.digits].sort((a, b) => a.logLikelihood - b.logLikelihood);
+  return table(
+    ['training digit', 'log-likelihood (IWAE-1000)', 'mean meeting time', 'ISIR move rate', 'capped', 'refined: mean meeting time', 'ISIR move rate', 'capped'],
+    rows.map((d) => [
+      String(d.row),
+      decimals(d.logLikelihood, 2),
+      decimals(d.amortised.meetingMeanCappedAtCap, 1),
+      decimals(d.amortised.isirMoveRate, 3),
+      String(d.amortised.capped),
+      decimals(d.refined.meetingMeanCappedAtCap, 1),
+      decimals(d.refined.isirMoveRate, 3),
+      String(d.refined.capped),
+    ]),
+    'per-digit',
   );
 }

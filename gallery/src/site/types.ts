@@ -129,11 +129,32 @@ export interface ExamplePage {
   readonly fineTunes: readonly FineTune[];
   /** Coupled chains' meeting times at checkpoints of pretraining (meeting-times.json). */
   readonly meetingTimes: readonly MeetingTimes[];
+  /** Coupled chains' meeting times digit by digit, with and without refinement (per-digit.json). */
+  readonly perDigit: readonly PerDigit[];
   /** examples/results/<name>/summary.md (a reproduction over seeds), markdown. */
   readonly summary: string | null;
   /** True for models of images: the page shows a picture grid or says there is none yet. */
   readonly images: boolean;
   readonly pictures: readonly Pictures[];
+}
+
+/** examples/vae-mnist/per-digit.ts: meeting times on copies of one digit at a time. */
+export interface PerDigit {
+  readonly file: string;
+  readonly command: string;
+  readonly digits: readonly {
+    /** Index of the digit in the training split. */
+    readonly row: number;
+    readonly logLikelihood: number;
+    readonly amortised: PerDigitMeeting;
+    readonly refined: PerDigitMeeting;
+  }[];
+}
+
+export interface PerDigitMeeting {
+  readonly meetingMeanCappedAtCap: number;
+  readonly capped: number;
+  readonly isirMoveRate: number;
 }
 
 /** One row of examples/results/diagnostics/gaussian.json (examples/diagnostics/gaussian.ts). */
