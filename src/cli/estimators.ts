@@ -34,6 +34,11 @@ function given<T extends object>(options: { [K in keyof T]: T[K] | undefined }):
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as T;
 }
 
+/** iwae's and rws's options. */
+const PARTICLES_AND_DREG: readonly EstimatorFlag[] = [
+  { flag: 'k', type: 'integer', help: 'particles per datapoint (default 5)' },
+  { flag: 'dreg', type: 'boolean', help: 'doubly reparameterised guide gradient (Tucker et al. 2019)' },
+];
 const GUIDE_K: EstimatorFlag = { flag: 'k', type: 'integer', help: "draws of the guide's IWAE objective (default 5)" };
 const DEBIASED: readonly EstimatorFlag[] = [
   { flag: 'per-datapoint', type: 'boolean', help: 'draw one level per datapoint instead of one per minibatch' },
@@ -73,10 +78,7 @@ const ENTRIES: readonly EstimatorEntry[] = [
   {
     name: 'iwae',
     summary: 'the importance-weighted bound log mean_k w_k (Burda et al. 2016)',
-    flags: [
-      { flag: 'k', type: 'integer', help: 'particles per datapoint (default 5)' },
-      { flag: 'dreg', type: 'boolean', help: "doubly reparameterised guide gradient (Tucker et al. 2019)" },
-    ],
+    flags: PARTICLES_AND_DREG,
     create: (v) => {
       const k = num(v, 'k') ?? 5;
       return bool(v, 'dreg') ? { model: iwae({ k }), guide: iwae({ k, dreg: true }) } : { estimator: iwae({ k }) };
@@ -85,10 +87,7 @@ const ENTRIES: readonly EstimatorEntry[] = [
   {
     name: 'rws',
     summary: "reweighted wake-sleep: IWAE's model gradient, the guide fitted to cover the posterior (inclusive KL)",
-    flags: [
-      { flag: 'k', type: 'integer', help: 'particles per datapoint (default 5)' },
-      { flag: 'dreg', type: 'boolean', help: "doubly reparameterised guide gradient (Tucker et al. 2019)" },
-    ],
+    flags: PARTICLES_AND_DREG,
     create: (v) => {
       const k = num(v, 'k') ?? 5;
       return { model: rws({ k }), guide: rws({ k, dreg: bool(v, 'dreg') ?? false }) };

@@ -1,7 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { normal } from '../../src/dsl/distributions/index.js';
 import { observe, param, sample } from '../../src/dsl/primitives.js';
-import { plate } from '../../src/runtime/index.js';
+import { gradients } from '../../src/inference/gradients.js';
+import { iwae } from '../../src/inference/iwae.js';
+import type { Program } from '../../src/inference/program.js';
+import { clearParamStore, getParamStore, plate } from '../../src/runtime/index.js';
 import { Stream } from '../../src/runtime/rng.js';
 
 /**
@@ -119,6 +122,13 @@ export function referenceIwae(x: number[], p: LgParams, k: number, reps: number,
     grads.push(g);
   }
   return { values, grads };
+}
+
+/** Clear the param store, create the programs' params by one run on `x`, and set them to `p`. */
+export function resetParams(model: Program<[tf.Tensor]>, guide: Program<[tf.Tensor]>, x: tf.Tensor, p: LgParams): void {
+  clearParamStore();
+  tf.dispose(Object.values(gradients(model, guide, [x], { estimator: iwae({ k: 2 }), seed: 0 }).grads));
+  setParams(getParamStore(), p);
 }
 
 /** Set the model's and guide's params (creating them if needed) to plain values. */

@@ -10,7 +10,7 @@ import { gradients } from '../../src/inference/gradients.js';
 import { iwae } from '../../src/inference/iwae.js';
 import type { Problem, Program } from '../../src/inference/program.js';
 import { clearParamStore, getParamStore, plate, RouletteError, Stream } from '../../src/runtime/index.js';
-import { exactLogMarginalGradTheta, linearGaussian, setParams, type LgParams } from '../helpers/linear-gaussian.js';
+import { exactLogMarginalGradTheta, linearGaussian, resetParams, type LgParams } from '../helpers/linear-gaussian.js';
 import { replicate } from '../helpers/replicate.js';
 import { expectUnbiased, isBiased, summarise } from '../helpers/stats.js';
 
@@ -88,9 +88,7 @@ describe('coupled ISIR / DISIR on the linear Gaussian model', () => {
     const P: LgParams = { theta: new Array<number>(dim).fill(0.8), a: new Array<number>(dim).fill(0.3), b: new Array<number>(dim).fill(0.5) };
     const x = tf.tensor2d(X);
     const { model, guide } = linearGaussian(dim);
-    clearParamStore();
-    gradients(model, guide, [x], { estimator: iwae({ k: 2 }), seed: 0 });
-    setParams(getParamStore(), P);
+    resetParams(model, guide, x, P);
     const problem: Problem<[tf.Tensor]> = { model, guide, args: [x], vectorize: true };
     // loss gradient = minus the estimate of d log p(x) / d theta_0
     const exact = -X.reduce((acc, xi) => acc + exactLogMarginalGradTheta(xi, P)[0]!, 0);
@@ -270,12 +268,10 @@ describe('meeting with the exact posterior as guide', () => {
 
 describe('narrowing the batch to the pairs that have not met', () => {
   function fixture() {
-    clearParamStore();
     const { model, guide } = linearGaussian(3);
     // Spread-out data: some pairs meet at once, others take a while.
     const x = tf.tensor2d(Array.from({ length: 16 }, (_, i) => [Math.sin(i) * 3, Math.cos(2 * i) * 2, (i % 5) - 2]));
-    gradients(model, guide, [x], { estimator: iwae({ k: 2 }), seed: 0 });
-    setParams(getParamStore(), { theta: [0.5, -0.5, 0.2], a: [0.2, 0.2, 0.2], b: [0, 0, 0] });
+    resetParams(model, guide, x, { theta: [0.5, -0.5, 0.2], a: [0.2, 0.2, 0.2], b: [0, 0, 0] });
     return { model, guide, x, problem: { model, guide, args: [x], vectorize: true } as Problem<[tf.Tensor]> };
   }
 

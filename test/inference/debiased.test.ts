@@ -13,7 +13,7 @@ import { sumo } from '../../src/inference/sumo.js';
 import { svi } from '../../src/inference/svi.js';
 import { geometricLaw } from '../../src/inference/truncation.js';
 import { clearParamStore, getParamStore, RouletteError, Stream } from '../../src/runtime/index.js';
-import { exactLogMarginal, exactLogMarginalGradTheta, linearGaussian, setParams, type LgParams } from '../helpers/linear-gaussian.js';
+import { exactLogMarginal, exactLogMarginalGradTheta, linearGaussian, resetParams, type LgParams } from '../helpers/linear-gaussian.js';
 import { expectUnbiased, isBiased, summarise } from '../helpers/stats.js';
 
 const D = 3;
@@ -31,10 +31,7 @@ const exactValue = X.reduce((acc, xi) => acc + exactLogMarginal(xi, P), 0);
 // loss = -estimate, so the loss gradient is minus d log p(x) / d theta_0
 const exactGrad = -X.reduce((acc, xi) => acc + exactLogMarginalGradTheta(xi, P)[0]!, 0);
 
-beforeAll(() => {
-  gradients(model, guide, [x], { estimator: iwae({ k: 2 }), seed: 0 });
-  setParams(getParamStore(), P);
-});
+beforeAll(() => resetParams(model, guide, x, P));
 afterAll(() => clearParamStore());
 
 /** Value and theta_0-gradient of the model-side surrogate over seeded replicates. */
@@ -201,9 +198,7 @@ describe('training', () => {
       fit.step(xs);
     }
     expect(tf.memory().numTensors).toBe(before);
-    clearParamStore(); // the 2-d params share names with the 3-d fixture's: restore the fixture
-    gradients(model, guide, [x], { estimator: iwae({ k: 2 }), seed: 0 });
-    setParams(getParamStore(), P);
+    resetParams(model, guide, x, P); // the 2-d params share names with the 3-d fixture's: restore the fixture
   });
 
   it('mlrr for the model and iwae for the guide just work with a discrete latent', () => {

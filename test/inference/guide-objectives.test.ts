@@ -1,14 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { gradients } from '../../src/inference/gradients.js';
 import { unbiasedRWS, varianceObjective } from '../../src/inference/guide-objectives.js';
-import { iwae } from '../../src/inference/iwae.js';
 import { mlrr } from '../../src/inference/mlrr.js';
 import { adam } from '../../src/inference/optim.js';
 import type { Problem } from '../../src/inference/program.js';
 import { svi } from '../../src/inference/svi.js';
 import { clearParamStore, getParamStore, Stream } from '../../src/runtime/index.js';
-import { guideMean, linearGaussian, setParams, type LgParams } from '../helpers/linear-gaussian.js';
+import { guideMean, linearGaussian, resetParams, type LgParams } from '../helpers/linear-gaussian.js';
 import { expectUnbiased, summarise } from '../helpers/stats.js';
 
 afterAll(() => clearParamStore());
@@ -22,11 +20,7 @@ const x = tf.tensor2d(X);
 const { model, guide } = linearGaussian(3);
 const problem: Problem<[tf.Tensor]> = { model, guide, args: [x], vectorize: true };
 
-function reset(): void {
-  clearParamStore();
-  gradients(model, guide, [x], { estimator: iwae({ k: 2 }), seed: 0 });
-  setParams(getParamStore(), P);
-}
+const reset = (): void => resetParams(model, guide, x, P);
 
 describe('unbiasedRWS', () => {
   it('its phi-gradient is unbiased for d KL(p(z | x) || q(z | x)) / d b', async () => {

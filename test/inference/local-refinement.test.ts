@@ -10,7 +10,7 @@ import { logLikelihood } from '../../src/inference/log-likelihood.js';
 import { refineProposal, type Offsets } from '../../src/inference/local-refinement.js';
 import type { Problem } from '../../src/inference/program.js';
 import { clearParamStore, getParamStore, Stream } from '../../src/runtime/index.js';
-import { exactLogMarginal, exactLogMarginalGradTheta, GUIDE_VARIANCE, guideMean, linearGaussian, setParams, type LgParams } from '../helpers/linear-gaussian.js';
+import { exactLogMarginal, exactLogMarginalGradTheta, GUIDE_VARIANCE, guideMean, linearGaussian, resetParams, type LgParams } from '../helpers/linear-gaussian.js';
 import { replicate } from '../helpers/replicate.js';
 import { expectUnbiased, isBiased, summarise } from '../helpers/stats.js';
 
@@ -22,9 +22,7 @@ function fixture(rows: number[][]) {
   const P: LgParams = { theta: new Array<number>(dim).fill(0.8), a: new Array<number>(dim).fill(0.3), b: new Array<number>(dim).fill(-0.5) };
   const x = tf.tensor2d(rows);
   const { model, guide } = linearGaussian(dim);
-  clearParamStore();
-  gradients(model, guide, [x], { estimator: iwae({ k: 2 }), seed: 0 });
-  setParams(getParamStore(), P);
+  resetParams(model, guide, x, P);
   const problem: Problem<[tf.Tensor]> = { model, guide, args: [x], vectorize: true };
   // loss gradient = minus the estimate of d log p(x) / d theta_0
   const exact = -rows.reduce((acc, xi) => acc + exactLogMarginalGradTheta(xi, P)[0]!, 0);

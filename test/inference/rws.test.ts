@@ -9,7 +9,7 @@ import type { Problem } from '../../src/inference/program.js';
 import { rws } from '../../src/inference/rws.js';
 import { svi } from '../../src/inference/svi.js';
 import { clearParamStore, getParamStore, Stream } from '../../src/runtime/index.js';
-import { guideMean, linearGaussian, setParams, type LgParams } from '../helpers/linear-gaussian.js';
+import { guideMean, linearGaussian, resetParams, type LgParams } from '../helpers/linear-gaussian.js';
 import { expectUnbiased, isBiased } from '../helpers/stats.js';
 
 afterAll(() => clearParamStore());
@@ -23,11 +23,7 @@ const x = tf.tensor2d(X);
 const { model, guide } = linearGaussian(3);
 const problem: Problem<[tf.Tensor]> = { model, guide, args: [x], vectorize: true };
 
-function reset(): void {
-  clearParamStore();
-  gradients(model, guide, [x], { estimator: iwae({ k: 2 }), seed: 0 });
-  setParams(getParamStore(), P);
-}
+const reset = (): void => resetParams(model, guide, x, P);
 
 /** d/db_0 of the guide surrogate's negated loss (the gradient estimate), one value per seed. */
 async function guideGradients(estimator: ReturnType<typeof rws>, seeds: number): Promise<number[]> {
