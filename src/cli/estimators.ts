@@ -117,6 +117,8 @@ const ENTRIES: readonly EstimatorEntry[] = [
     flags: [
       { flag: 'k', type: 'integer', help: 'particles per chain state, and of the guide objective (default 10)' },
       { flag: 'lag', type: 'integer', help: 'lag L between the coupled chains (default 10)' },
+      { flag: 't0', type: 'integer', help: 'burn-in: the first averaged iteration (default 1)' },
+      { flag: 'window', type: 'integer', help: 'how many states are averaged from t0 on (default L)' },
       { flag: 'plain-isir', type: 'boolean', help: 'ISIR steps only (no DISIR step; works with discrete guide sites)' },
       { flag: 'max-iterations', type: 'integer', help: 'stop chains that have not met after this many iterations (biased; default 2000)' },
       { flag: 'refine', type: 'integer', help: 'refine the proposal per datapoint with this many steps first (normal guide sites; default 0)' },
@@ -126,7 +128,12 @@ const ENTRIES: readonly EstimatorEntry[] = [
       const refine = num(v, 'refine') ?? 0;
       const model = cisir({
         k,
-        ...given<{ lag: number; maxIterations: number }>({ lag: num(v, 'lag'), maxIterations: num(v, 'max-iterations') }),
+        ...given<{ lag: number; t0: number; window: number; maxIterations: number }>({
+          lag: num(v, 'lag'),
+          t0: num(v, 't0'),
+          window: num(v, 'window'),
+          maxIterations: num(v, 'max-iterations'),
+        }),
         kernel: bool(v, 'plain-isir') ? 'isir' : 'isir-disir',
         refine: refine > 0 ? { steps: refine } : false,
       });

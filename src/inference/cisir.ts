@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { fail } from '../runtime/errors.js';
 import type { Stream } from '../runtime/rng.js';
 import { ChainRunner, type ChainState, type Evaluated } from './cisir/chains.js';
+import { averagingWindow } from './cisir/window.js';
 import type { Estimator, Simulation, Surrogate } from './estimator.js';
 import { iwae } from './iwae.js';
 import { accumulate, linearLoss, roleVariables } from './accumulated-gradient.js';
@@ -17,8 +18,15 @@ export interface CisirOptions {
   readonly k?: number;
   /** Lag L between the coupled chains (default 10). */
   readonly lag?: number;
-  /** Burn-in t0: the estimator averages h over t0 .. t0 + L - 1 (default 1). */
+  /** Burn-in t0: the first iteration whose state the estimator averages (default 1). */
   readonly t0?: number;
+  /**
+   * How many states it averages, u_{t0} .. u_{t0 + window - 1} (default L, Ruiz et al.'s choice). A
+   * later t0 and a longer window lower the variance (fewer correction terms, more states averaged) at
+   * the cost of at least t0 + window - 1 iterations; Jacob et al. suggest t0 near a high quantile of the
+   * meeting time.
+   */
+  readonly window?: number;
   /**
    * 'isir', or 'isir-disir' (default): one ISIR step then one DISIR step per iteration. ('disir' alone is
    * rejected: coupled DISIR chains cannot meet.)
@@ -67,10 +75,13 @@ interface CisirSimulation extends Simulation {
 
 /**
  * Coupled ISIR / DISIR (Ruiz, Titsias, Cemgil, Doucet 2021): an unbiased estimate of grad_theta log p(x)
- * from lag-L couplings of importance-sampling-resampling chains on the extended space,
- *   (1/L) [ sum_{t=t0}^{t0+L-1} h(u_t) + sum_{t=t0+L}^{tau-1} (h(u_t) - h(ubar_{t-L})) ],
- * with h(u) = sum_k wbar_k grad_theta log p(x, z_k) and tau the meeting time. Every datapoint runs its
- * own pair of chains; all pairs advance in one batched evaluation per step. Model (theta) only.
+ * from lag-L couplings of importance-sampling-resampling chains on the extended space. With the averaging
+ * window t0 .. m (m = t0 + window - 1; Jacob, O'Leary, Atchade 2020, lag L),
+ *   (1/(m-t0+1)) [ sum_{t=t0}^{m} h(u_t) + sum_{t=t0+L}^{tau-1} v_t (h(u_t) - h(ubar_{t-L})) ],
+ *   v_t = floor((t-t0)/L) - ceil(max(L, t-m)/L) + 1,
+ * with h(u) = sum_k wbar_k grad_theta log p(x, z_k) and tau the meeting time. For window = L (the
+ * default) every v_t is 1: Ruiz et al.'s estimator. Every datapoint runs its own pair of chains; all
+ * pairs advance in one batched evaluation per step. Model (theta) only.
  *
  * @example
  * const fit = svi(model, guide, { model: cisir({ k: 10, lag: 10 }), guide: iwae({ k: 10, dreg: true }) });
@@ -81,9 +92,10 @@ export function cisir(options: CisirOptions = {}): Estimator & { readonly beta: 
   const k = options.k ?? 10;
   const lag = options.lag ?? 10;
   const t0 = options.t0 ?? 1;
+  const window = options.window ?? lag;
   const kernel = options.kernel ?? 'isir-disir';
   const maxIterations = options.maxIterations ?? 2000;
-  for (const [name, v, min] of [['k', k, 2], ['lag', lag, 1], ['t0', t0, 0], ['maxIterations', maxIterations, 1]] as const) {
+  for (const [name, v, min] of [['k', k, 2], ['lag', lag, 1], ['t0', t0, 1], ['window', window, 1], ['maxIterations', maxIterations, 1]] as const) {
     if (!Number.isInteger(v) || v < min) fail('invalid-argument', `cisir: ${name} must be an integer >= ${min}, got ${v}`, name);
   }
   if (kernel === 'disir') {
@@ -96,6 +108,8 @@ export function cisir(options: CisirOptions = {}): Estimator & { readonly beta: 
       'kernel',
     );
   }
+  // The averaged states and the correction terms' weights v_t (1 for every t when window = L).
+  const { last, inWindow, correctionWeight } = averagingWindow(t0, window, lag);
   const selectDatapoints = options.selectDatapoints;
   const refine = options.refine ? checkRefineOptions(options.refine === true ? {} : options.refine) : undefined;
   let beta = kernel === 'isir' ? 0 : (options.beta ?? 0.5);
@@ -241,27 +255,28 @@ export function cisir(options: CisirOptions = {}): Estimator & { readonly beta: 
       x = advance([x], t)[0]!;
       if (kernel !== 'isir') essTotal += ess(x);
       evaluations += subSteps().length * k * total;
-      if (t >= t0 && t <= t0 + lag - 1) record(x, () => 1 / lag);
+      if (inWindow(t)) record(x, () => 1 / window);
     }
     // Then both, coupled, until every pair has met and the averaging window is complete.
     let capped = 0;
     while (true) {
       const liveCount = met.reduce((acc, m) => acc + (m ? 0 : 1), 0);
-      if (t >= t0 + lag - 1 && liveCount === 0) break;
+      if (t >= last && liveCount === 0) break;
       if (t >= maxIterations) {
         capped = liveCount;
         break;
       }
       // Once the averaging window is complete, met pairs contribute nothing more: stop evaluating them.
-      if (selectDatapoints && t >= t0 + lag - 1 && liveCount <= NARROW_BELOW * runner.datapoints) narrowToLive();
+      if (selectDatapoints && t >= last && liveCount <= NARROW_BELOW * runner.datapoints) narrowToLive();
       t++;
       [x, y] = advance([x, y], t) as [Evaluated, Evaluated];
       evaluations += subSteps().length * 2 * k * liveCount;
       for (let j = 0; j < runner.datapoints; j++) if (met[j] && Number.isNaN(meeting[runner.original(j)]!)) meeting[runner.original(j)] = t;
-      if (t >= t0 && t <= t0 + lag - 1) record(x, () => 1 / lag);
+      if (inWindow(t)) record(x, () => 1 / window);
       if (t >= t0 + lag) {
-        record(x, (j) => (met[j] ? 0 : 1 / lag));
-        record(y, (j) => (met[j] ? 0 : -1 / lag));
+        const c = correctionWeight(t) / window;
+        record(x, (j) => (met[j] ? 0 : c));
+        record(y, (j) => (met[j] ? 0 : -c));
       }
     }
     releaseEvaluated(x);

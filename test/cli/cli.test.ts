@@ -125,6 +125,7 @@ describe('roulette fit and eval', () => {
     ['rws', '--k', '4', '--dreg'],
     ['cisir', '--k', '4', '--lag', '2', '--refine', '3'],
     ['cisir', '--k', '4', '--lag', '2', '--plain-isir'],
+    ['cisir', '--k', '4', '--lag', '2', '--t0', '3', '--window', '4'],
   ])('fits with --estimator %s', async (...flags) => {
     const r = await roulette(['fit', 'examples/linear-gaussian/model.ppl', '--data', lgData, '--steps', '3', '--estimator', ...flags, '--out', join(dir, `${flags.join('')}.json`), '--json']);
     expect(r.stderr).toBe('');

@@ -5,6 +5,7 @@ import { observe, param, sample } from '../../src/dsl/primitives.js';
 import { cisir, leadingAxisDatapoints } from '../../src/inference/cisir.js';
 import { maximalCoupling, maximalCouplingJoint } from '../../src/inference/cisir/coupling.js';
 import { freshNoise, proposalNoise } from '../../src/inference/cisir/noise.js';
+import { averagingWindow } from '../../src/inference/cisir/window.js';
 import type { Estimator } from '../../src/inference/estimator.js';
 import { gradients } from '../../src/inference/gradients.js';
 import { iwae } from '../../src/inference/iwae.js';
@@ -81,11 +82,30 @@ describe('the ISIR / DISIR proposal noise', () => {
   });
 });
 
+describe('the averaging window', () => {
+  it("weights each correction term by how many of the averaged single-time estimators carry it", () => {
+    // v_t = #{ l in t0 .. m : t - l is a positive multiple of L }, counted directly.
+    const counted = (t: number, t0: number, last: number, lag: number): number => {
+      let v = 0;
+      for (let l = t0; l <= last; l++) if (t - l >= lag && (t - l) % lag === 0) v++;
+      return v;
+    };
+    for (const [t0, window, lag] of [[1, 10, 10], [4, 1, 3], [2, 8, 3], [5, 23, 4], [1, 3, 7], [20, 20, 10]] as const) {
+      const w = averagingWindow(t0, window, lag);
+      expect(w.last).toBe(t0 + window - 1);
+      for (let t = t0 + lag; t < t0 + window + 6 * lag; t++) expect(w.correctionWeight(t), `t0 ${t0} window ${window} lag ${lag} t ${t}`).toBe(counted(t, t0, w.last, lag));
+    }
+    // Ruiz et al.'s window (= L): every correction term has weight 1.
+    const ruiz = averagingWindow(1, 10, 10);
+    for (let t = 11; t < 200; t++) expect(ruiz.correctionWeight(t)).toBe(1);
+  });
+});
+
 describe('coupled ISIR / DISIR on the linear Gaussian model', () => {
-  function fixture(dim: number) {
+  function fixture(dim: number, guideOffset = 0.5) {
     const X = [Array.from({ length: dim }, (_, j) => Math.sin(j) + 1), Array.from({ length: dim }, (_, j) => Math.cos(j))];
     // A guide whose mean is off: importance weights are uneven, IWAE's gradient is biased.
-    const P: LgParams = { theta: new Array<number>(dim).fill(0.8), a: new Array<number>(dim).fill(0.3), b: new Array<number>(dim).fill(0.5) };
+    const P: LgParams = { theta: new Array<number>(dim).fill(0.8), a: new Array<number>(dim).fill(0.3), b: new Array<number>(dim).fill(guideOffset) };
     const x = tf.tensor2d(X);
     const { model, guide } = linearGaussian(dim);
     resetParams(model, guide, x, P);
@@ -112,6 +132,19 @@ describe('coupled ISIR / DISIR on the linear Gaussian model', () => {
     expectUnbiased(composed, exact, 'C-ISIR-DISIR');
     expect(summarise(composed).variance).toBeLessThan(summarise(plain).variance);
     expect(isBiased(await replicate(problem, 'theta', 0, iwae({ k: 10 }), 8000), exact)).toBe(true);
+  });
+
+  it('stays unbiased with any burn-in t0 and averaging window (the correction terms weighted by v_t)', async () => {
+    // Lag 3 with these windows gives correction weights v_t of 0 (window 1), and 1, 2 and 3 (window 8).
+    const { problem, exact } = fixture(6);
+    const short = await replicate(problem, 'theta', 0, cisir({ k: 10, lag: 3, t0: 4, window: 1, kernel: 'isir' }), 1500);
+    const long = await replicate(problem, 'theta', 0, cisir({ k: 10, lag: 3, t0: 2, window: 8, kernel: 'isir' }), 1500);
+    expectUnbiased(short, exact, 'C-ISIR, t0 4, window 1');
+    expectUnbiased(long, exact, 'C-ISIR, t0 2, window 8');
+    // Averaging more states after a burn-in: lower variance than the one state after a short one.
+    expect(summarise(long).variance).toBeLessThan(summarise(short).variance);
+    expect(() => cisir({ window: 0 })).toThrowError(/window must be an integer >= 1/);
+    expect(() => cisir({ t0: 0 })).toThrowError(/t0 must be an integer >= 1/);
   });
 });
 
