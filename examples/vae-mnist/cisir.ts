@@ -4,7 +4,7 @@
  * IWAE-DReG, for the same number of epochs. Reports test log-likelihood (IWAE-5000), meeting times and
  * the wall-clock cost per step. Writes examples/results/vae-mnist/cisir.json.
  *
- *   npm run example:vae-cisir -- --train 1000 --test 100 --epochs 20 --finetune 5 [--max-iterations 2000]
+ *   npm run example:vae-cisir -- --train 1000 --test 100 --epochs 20 --finetune 5 [--max-iterations 2000] [--t0 20 --window 30]
  *   npm run example:vae-cisir -- --data fashion-mnist --out examples/results/vae-fashion-mnist   # after npm run data:fashion-mnist
  *
  * With a poorly trained guide the importance weights are degenerate and ISIR chains stick to their
@@ -30,6 +30,9 @@ const { values: opts } = parseArgs({
     'max-iterations': { type: 'string', default: '2000' },
     out: { type: 'string', default: 'examples/results/vae-mnist' },
     lr: { type: 'string', default: '1e-3' },
+    // The estimator's burn-in and averaging window (defaults: Ruiz et al.'s t0 = 1, window = L = 10).
+    t0: { type: 'string', default: '1' },
+    window: { type: 'string', default: '10' },
     // > 0: cisir refines each minibatch's proposal per datapoint with this many steps first (its `refine`).
     'refine-steps': { type: 'string', default: '0' },
     // > 0: also report the test log-likelihood with each test image's proposal refined first (a tighter bound).
@@ -61,7 +64,7 @@ async function main(): Promise<void> {
   const branches: Record<string, { reports: EpochReport[]; testLogLikelihood: number; testLogLikelihoodRefined?: number; secondsPerStep: number }> = {};
   for (const [name, modelEstimator] of [
     ['continue iwae-10', iwae({ k: 10 })],
-    ['c-isir-disir', cisir({ k: 10, lag: 10, maxIterations: n(opts['max-iterations']), selectDatapoints: leadingAxisDatapoints, refine: n(opts['refine-steps']) > 0 ? { steps: n(opts['refine-steps']) } : false })],
+    ['c-isir-disir', cisir({ k: 10, lag: 10, t0: n(opts.t0), window: n(opts.window), maxIterations: n(opts['max-iterations']), selectDatapoints: leadingAxisDatapoints, refine: n(opts['refine-steps']) > 0 ? { steps: n(opts['refine-steps']) } : false })],
   ] as const) {
     getParamStore().restore(snapshot);
     const fit = svi(model, guide, { model: modelEstimator, guide: guideObjective(), optimizer: adam({ lr: Number(opts.lr) }), seed: `${opts.seed}-finetune` });

@@ -28,6 +28,12 @@ export interface RefineOptions {
   readonly k?: number;
   /** Adam's learning rate (default 0.05). */
   readonly lr?: number;
+  /**
+   * Widen the fitted proposal's scales by this factor (default 1). A diagonal normal fitted to a
+   * correlated posterior leaves directions where p / q grows without bound; a chain that draws there
+   * sticks. A wider proposal bounds the weights at some cost in effective sample size.
+   */
+  readonly inflate?: number;
 }
 
 /** Per-site offsets, shaped like the site's value without the particle dim (datapoints lead). */
@@ -44,11 +50,12 @@ export interface Refined<A extends unknown[]> {
 }
 
 export function checkRefineOptions(options: RefineOptions): Required<RefineOptions> {
-  const resolved = { steps: options.steps ?? 50, k: options.k ?? 10, lr: options.lr ?? 0.05 };
+  const resolved = { steps: options.steps ?? 50, k: options.k ?? 10, lr: options.lr ?? 0.05, inflate: options.inflate ?? 1 };
   for (const [name, v, min] of [['steps', resolved.steps, 1], ['k', resolved.k, 2]] as const) {
     if (!Number.isInteger(v) || v < min) fail('invalid-argument', `refine: ${name} must be an integer >= ${min}, got ${v}`, name);
   }
   if (!(resolved.lr > 0)) fail('invalid-argument', `refine: lr must be > 0, got ${resolved.lr}`, 'lr');
+  if (!(resolved.inflate >= 1) || !Number.isFinite(resolved.inflate)) fail('invalid-argument', `refine: inflate must be a finite number >= 1, got ${resolved.inflate}`, 'inflate');
   return resolved;
 }
 
@@ -65,7 +72,7 @@ export function withOffsets<A extends unknown[]>(problem: Problem<A>, offsets: O
 
 /** Fit per-datapoint offsets for this problem's minibatch (see RefineOptions); runs outside any tape. */
 export function refineProposal<A extends unknown[]>(problem: Problem<A>, stream: Stream, options: RefineOptions = {}): Refined<A> {
-  const { steps, k, lr } = checkRefineOptions(options);
+  const { steps, k, lr, inflate } = checkRefineOptions(options);
   // Zero offsets for every normal guide site, shaped by one draw.
   const shapes = new Map<string, number[]>();
   tf.tidy(() => {
@@ -101,7 +108,9 @@ export function refineProposal<A extends unknown[]>(problem: Problem<A>, stream:
   }
   optimizer.dispose();
   const fitted: Record<string, { loc: tf.Tensor; logScale: tf.Tensor }> = {};
-  for (const [site, v] of Object.entries(variables)) fitted[site] = { loc: tf.clone(v.loc), logScale: tf.clone(v.logScale) };
+  for (const [site, v] of Object.entries(variables)) {
+    fitted[site] = { loc: tf.clone(v.loc), logScale: inflate === 1 ? tf.clone(v.logScale) : tf.tidy(() => tf.add(v.logScale, Math.log(inflate))) };
+  }
   const diverged = Object.keys(variables).find((site) => [variables[site]!.loc, variables[site]!.logScale].some((t) => !tf.tidy(() => tf.all(tf.isFinite(t)).dataSync()[0])));
   for (const v of list) v.dispose();
   if (diverged) {

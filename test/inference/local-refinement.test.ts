@@ -54,6 +54,22 @@ describe('refineProposal', () => {
     refined.dispose();
   });
 
+  it('widens the fitted scales by exactly the inflate factor, and leaves the locs alone', () => {
+    const { problem } = fixture(ROWS);
+    const fit = (inflate: number) => {
+      const refined = refineProposal(problem, Stream.fromSeed('inflate'), { steps: 30, inflate });
+      const z = (refined.problem.args[1] as Offsets)['z']!;
+      const out = { loc: Array.from(z.loc.dataSync()), logScale: Array.from(z.logScale.dataSync()) };
+      refined.dispose();
+      return out;
+    };
+    const plain = fit(1);
+    const wide = fit(1.5);
+    plain.loc.forEach((v, i) => expect(wide.loc[i]!).toBeCloseTo(v, 5));
+    plain.logScale.forEach((v, i) => expect(wide.logScale[i]! - v).toBeCloseTo(Math.log(1.5), 5));
+    expect(() => refineProposal(problem, Stream.fromSeed(0), { inflate: 0.5 })).toThrowError(/inflate must be a finite number >= 1/);
+  });
+
   it('tightens logLikelihood: IWAE-20 with a refined proposal is nearer log p(x), and not above it on average', () => {
     const { problem, P } = fixture(ROWS);
     const exact = ROWS.map((xi) => exactLogMarginal(xi, P));
@@ -99,6 +115,9 @@ describe('cisir({ refine })', () => {
     const { problem, exact } = fixture(ROWS.map((r) => r.slice(0, 2)));
     const refined = await replicate(problem, 'theta', 0, cisir({ k: 10, lag: 10, refine: { steps: 10, lr: 0.1 } }), 600);
     expectUnbiased(refined, exact, 'C-ISIR-DISIR with a refined proposal');
+    // Any proposal keeps ISIR exact: a widened one too.
+    const widened = await replicate(problem, 'theta', 0, cisir({ k: 10, lag: 10, refine: { steps: 10, lr: 0.1, inflate: 1.5 } }), 600);
+    expectUnbiased(widened, exact, 'C-ISIR-DISIR with a refined proposal widened 1.5x');
     expect(isBiased(await replicate(problem, 'theta', 0, iwae({ k: 10 }), 4000), exact)).toBe(true);
   });
 
