@@ -12,11 +12,14 @@ import type {
   DiagnosticsPage,
   ExamplePage,
   FineTune,
+  GradientVariance,
+  GradientVarianceRow,
   ImageGrid,
   IndexPage,
   MeetingTimes,
   MeetingTimesCheckpoint,
   MeetingTimesKernel,
+  PairsByMeetingTime,
   PerDigit,
   PerDigitMeeting,
   Pictures,
@@ -177,7 +180,11 @@ function toPictures(path: string, json: Record<string, unknown>): Pictures {
 const ESTIMATOR_ORDER = ['elbo', 'iwae', 'sumo', 'mlss', 'mlrr', 'cisir'];
 const byEstimator = (a: { estimator: string }, b: { estimator: string }): number => ESTIMATOR_ORDER.indexOf(a.estimator) - ESTIMATOR_ORDER.indexOf(b.estimator);
 
-/** A file of examples/vae-mnist/per-digit.ts, every field checked (missing ones are named). */
+/**
+ * A file of examples/vae-mnist/per-digit.ts, every field checked (missing ones are named). `amortised`
+ * is absent when the script ran with --refined-only; `meetingMax` is absent in files written before the
+ * script reported it.
+ */
 function toPerDigit(path: string, file: string, json: Record<string, unknown>): PerDigit {
   const problems: string[] = [];
   const digits = (json['digits'] as unknown[]).map((d, i) => {
@@ -188,20 +195,96 @@ function toPerDigit(path: string, file: string, json: Record<string, unknown>): 
         if (typeof m[name] !== 'number') problems.push(`digits[${i}].${key}.${name}`);
         return Number(m[name]);
       };
-      return { meetingMeanCappedAtCap: field('meetingMeanCappedAtCap'), capped: field('capped'), isirMoveRate: field('isirMoveRate') };
+      if (m['meetingMax'] !== undefined && typeof m['meetingMax'] !== 'number') problems.push(`digits[${i}].${key}.meetingMax`);
+      return {
+        meetingMeanCappedAtCap: field('meetingMeanCappedAtCap'),
+        ...(typeof m['meetingMax'] === 'number' ? { meetingMax: m['meetingMax'] } : {}),
+        capped: field('capped'),
+        isirMoveRate: field('isirMoveRate'),
+      };
     };
     for (const name of ['row', 'logLikelihood']) if (typeof digit[name] !== 'number') problems.push(`digits[${i}].${name}`);
-    return { row: Number(digit['row']), logLikelihood: Number(digit['logLikelihood']), amortised: meeting('amortised'), refined: meeting('refined') };
+    return {
+      row: Number(digit['row']),
+      logLikelihood: Number(digit['logLikelihood']),
+      ...(digit['amortised'] === undefined ? {} : { amortised: meeting('amortised') }),
+      refined: meeting('refined'),
+    };
   });
   if (problems.length > 0) throw new Error(`${path}: meeting times per digit of examples/vae-mnist/per-digit.ts, but without (or with a mistyped) ${problems.join(', ')}`);
   return { file, command: String(json['command']), digits };
 }
 
-export function readResults(dir: string): Pick<ExamplePage, 'runs' | 'fineTunes' | 'meetingTimes' | 'perDigit' | 'pictures' | 'summary'> {
+/** A file of examples/vae-mnist/gradient-variance.ts: by its name, and rows to show. */
+const isGradientVariance = (file: string, json: Record<string, unknown>): boolean => /^gradient-variance\b.*\.json$/.test(file) && Array.isArray(json['rows']);
+
+const GRADIENT_ROW_NUMBERS = ['replicates', 'totalVariance', 'secondsPerEstimate', 'varianceTimesSeconds', 'squaredBias', 'squaredBiasNoise', 'meanSquaredNorm'] as const;
+const PAIRS_BY_MEETING_TIME = ['meetingMax', 'capped', 'meetingLe10', 'meetingLe20', 'meetingLe40', 'meetingLe80', 'meetingLe160', 'meetingLe320', 'meetingGt320'] as const;
+
+/**
+ * gradient-variance.json, every field checked: missing or mistyped ones are named (as rows[i].<field>)
+ * in one error. meetingMean and pairsByMeetingTime are optional (IWAE's row has neither) but checked
+ * where present.
+ */
+function toGradientVariance(path: string, file: string, json: Record<string, unknown>): GradientVariance {
+  const problems: string[] = [];
+  const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+  const { command, backend, options, components, referenceSquaredNorm } = json;
+  if (typeof command !== 'string') problems.push('command');
+  if (backend !== undefined && typeof backend !== 'string') problems.push('backend');
+  if (!isRecord(options)) problems.push('options');
+  if (!isNumber(components)) problems.push('components');
+  if (!isNumber(referenceSquaredNorm)) problems.push('referenceSquaredNorm');
+  const rows = json['rows'] as unknown[];
+  if (rows.length === 0) problems.push('rows (a non-empty array)');
+  const parsed = rows.map((r, i): GradientVarianceRow => {
+    const at = `rows[${i}]`;
+    const row = isRecord(r) ? r : {};
+    if (!isRecord(r)) problems.push(at);
+    else if (typeof row['estimator'] !== 'string') problems.push(`${at}.estimator`);
+    const numbers = Object.fromEntries(
+      GRADIENT_ROW_NUMBERS.map((field) => {
+        if (isRecord(r) && !isNumber(row[field])) problems.push(`${at}.${field}`);
+        return [field, Number(row[field])];
+      }),
+    ) as Record<(typeof GRADIENT_ROW_NUMBERS)[number], number>;
+    const { meetingMean, pairsByMeetingTime } = row;
+    if (meetingMean !== undefined && !isNumber(meetingMean)) problems.push(`${at}.meetingMean`);
+    let pairs: PairsByMeetingTime | undefined;
+    if (pairsByMeetingTime !== undefined) {
+      if (!isRecord(pairsByMeetingTime)) problems.push(`${at}.pairsByMeetingTime`);
+      else {
+        for (const field of PAIRS_BY_MEETING_TIME) if (!isNumber(pairsByMeetingTime[field])) problems.push(`${at}.pairsByMeetingTime.${field}`);
+        pairs = Object.fromEntries(PAIRS_BY_MEETING_TIME.map((field) => [field, Number(pairsByMeetingTime[field])])) as unknown as PairsByMeetingTime;
+      }
+    }
+    return {
+      estimator: String(row['estimator']),
+      ...numbers,
+      ...(isNumber(meetingMean) ? { meetingMean } : {}),
+      ...(pairs ? { pairsByMeetingTime: pairs } : {}),
+    };
+  });
+  if (problems.length > 0) {
+    throw new Error(`${path}: gradient variance of examples/vae-mnist/gradient-variance.ts, but without (or with a mistyped) ${problems.join(', ')}`);
+  }
+  return {
+    file,
+    command: String(command),
+    backend: typeof backend === 'string' ? backend : '',
+    options: options as GradientVariance['options'],
+    components: Number(components),
+    referenceSquaredNorm: Number(referenceSquaredNorm),
+    rows: parsed,
+  };
+}
+
+export function readResults(dir: string): Pick<ExamplePage, 'runs' | 'fineTunes' | 'meetingTimes' | 'perDigit' | 'gradientVariance' | 'pictures' | 'summary'> {
   const runs: Run[] = [];
   const fineTunes: FineTune[] = [];
   const meetingTimes: MeetingTimes[] = [];
   const perDigit: PerDigit[] = [];
+  const gradientVariance: GradientVariance[] = [];
   const pictures: Pictures[] = [];
   const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')).sort() : [];
   for (const file of files) {
@@ -212,9 +295,10 @@ export function readResults(dir: string): Pick<ExamplePage, 'runs' | 'fineTunes'
     else if (isRecord(json['branches'])) fineTunes.push(toFineTune(file, json));
     else if (isMeetingTimes(file, json)) meetingTimes.push(toMeetingTimes(path, file, json));
     else if (Array.isArray(json['digits'])) perDigit.push(toPerDigit(path, file, json));
-    else throw new Error(`${path}: not a result file the gallery knows (a run of examples/run.ts, a fine-tuning comparison, meeting times, meeting times per digit, or pictures); teach gallery/scripts/collect.ts to show it`);
+    else if (isGradientVariance(file, json)) gradientVariance.push(toGradientVariance(path, file, json));
+    else throw new Error(`${path}: not a result file the gallery knows (a run of examples/run.ts, a fine-tuning comparison, meeting times, meeting times per digit, gradient variance, or pictures); teach gallery/scripts/collect.ts to show it`);
   }
-  return { runs: runs.sort(byEstimator), fineTunes, meetingTimes, perDigit, pictures: pictures.sort(byEstimator), summary: readText(join(dir, 'summary.md')) };
+  return { runs: runs.sort(byEstimator), fineTunes, meetingTimes, perDigit, gradientVariance, pictures: pictures.sort(byEstimator), summary: readText(join(dir, 'summary.md')) };
 }
 
 function readSources(dir: string, root: string): SourceFile[] {
@@ -260,6 +344,7 @@ export async function collectSite(root: string, options: { results: string; play
           ...e.fineTunes.map((f) => `${f.file.replace(/\.json$/, '')} (fine-tuning)`),
           ...e.meetingTimes.map((m) => `${m.file.replace(/\.json$/, '')} (coupled chains)`),
           ...e.perDigit.map((m) => `${m.file.replace(/\.json$/, '')} (coupled chains per digit)`),
+          ...e.gradientVariance.map((g) => `${g.file.replace(/\.json$/, '')} (gradient estimators)`),
         ],
         images: e.images,
       })),

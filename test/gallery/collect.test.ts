@@ -7,7 +7,9 @@ import { readResults } from '../../gallery/scripts/collect.js';
 /**
  * gallery/scripts/collect.ts on result folders written here: a meeting-times.json of
  * examples/vae-mnist/meeting-times.ts is read into its typed form (NaN, written by JSON as null, kept
- * as null), and one that lacks fields fails the build naming the file and the fields.
+ * as null), and one that lacks fields fails the build naming the file and the fields; the same for
+ * per-digit.json (examples/vae-mnist/per-digit.ts, --refined-only ones too) and gradient-variance.json
+ * (examples/vae-mnist/gradient-variance.ts).
  */
 const out = mkdtempSync(join(tmpdir(), 'roulette-collect-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
@@ -92,5 +94,62 @@ describe('gallery collect: per-digit.json', () => {
     delete broken.digits[0]!['refined']!['isirMoveRate'];
     const dir = folder('digits-broken', { 'per-digit.json': broken });
     expect(() => readResults(dir)).toThrow(`${join(dir, 'per-digit.json')}: meeting times per digit of examples/vae-mnist/per-digit.ts, but without (or with a mistyped) digits[0].refined.isirMoveRate`);
+  });
+
+  it('reads a --refined-only file (no amortised) with meetingMax', () => {
+    const refinedOnly = { command: perDigit.command, digits: [{ row: 7, logLikelihood: -88.25, refined: { ...meeting, meetingMax: 412 } }] };
+    const found = readResults(folder('digits-refined-only', { 'per-digit.json': refinedOnly }));
+    const [digit] = found.perDigit[0]!.digits;
+    expect(digit).toEqual({ row: 7, logLikelihood: -88.25, refined: { ...meeting, meetingMax: 412 } });
+    expect(digit).not.toHaveProperty('amortised');
+  });
+
+  it('names a mistyped meetingMax', () => {
+    const broken = { command: perDigit.command, digits: [{ row: 7, logLikelihood: -88.25, refined: { ...meeting, meetingMax: '412' } }] };
+    const dir = folder('digits-max-broken', { 'per-digit.json': broken });
+    expect(() => readResults(dir)).toThrow(`${join(dir, 'per-digit.json')}: meeting times per digit of examples/vae-mnist/per-digit.ts, but without (or with a mistyped) digits[0].refined.meetingMax`);
+  });
+});
+
+describe('gallery collect: gradient-variance.json', () => {
+  const pairsByMeetingTime = { meetingMax: 1153, capped: 1, meetingLe10: 0, meetingLe20: 2255, meetingLe40: 455, meetingLe80: 164, meetingLe160: 81, meetingLe320: 31, meetingGt320: 13 };
+  const row = { replicates: 30, totalVariance: 907830.9, secondsPerEstimate: 0.156, varianceTimesSeconds: 141261.9, squaredBias: 285599.2, squaredBiasNoise: 128827.3, meanSquaredNorm: 1146533.6 };
+  const gradientVariance = {
+    command: 'npx tsx examples/vae-mnist/gradient-variance.ts',
+    backend: 'wasm',
+    options: { epochs: '300', replicates: '30', windows: '20:10', out: 'examples/results/vae-mnist' },
+    components: 201984,
+    referenceSquaredNorm: 849011.6,
+    rows: [
+      { estimator: 'iwae-10', ...row },
+      { estimator: 'c-isir-disir t0 20 window 10', ...row, squaredBias: -10028.3, meetingMean: 25.891, pairsByMeetingTime },
+    ],
+  };
+
+  it('reads the rows in the file order, meeting times only where the file has them', () => {
+    const found = readResults(folder('gradients', { 'gradient-variance.json': gradientVariance }));
+    expect(found.runs).toEqual([]);
+    expect(found.gradientVariance).toHaveLength(1);
+    const [g] = found.gradientVariance;
+    expect(g).toMatchObject({ file: 'gradient-variance.json', command: gradientVariance.command, backend: 'wasm', components: 201984, referenceSquaredNorm: 849011.6 });
+    expect(g!.rows.map((r) => r.estimator)).toEqual(['iwae-10', 'c-isir-disir t0 20 window 10']);
+    expect(g!.rows[0]).toEqual({ estimator: 'iwae-10', ...row });
+    expect(g!.rows[1]).toMatchObject({ squaredBias: -10028.3, meetingMean: 25.891, pairsByMeetingTime });
+  });
+
+  it('names the file and every missing or mistyped field', () => {
+    const broken = structuredClone(gradientVariance) as unknown as { components?: unknown; rows: Record<string, unknown>[] };
+    delete broken.components;
+    broken.rows[0]!['totalVariance'] = '907830.9';
+    delete (broken.rows[1]!['pairsByMeetingTime'] as Record<string, unknown>)['meetingGt320'];
+    const dir = folder('gradients-broken', { 'gradient-variance.json': broken });
+    expect(() => readResults(dir)).toThrow(
+      `${join(dir, 'gradient-variance.json')}: gradient variance of examples/vae-mnist/gradient-variance.ts, but without (or with a mistyped) components, rows[0].totalVariance, rows[1].pairsByMeetingTime.meetingGt320`,
+    );
+  });
+
+  it('takes only gradient-variance*.json files with rows', () => {
+    expect(() => readResults(folder('rows-other', { 'other.json': { rows: [] } }))).toThrow(/other\.json: not a result file the gallery knows/);
+    expect(() => readResults(folder('gradients-no-rows', { 'gradient-variance.json': { command: 'x' } }))).toThrow(/gradient-variance\.json: not a result file the gallery knows/);
   });
 });

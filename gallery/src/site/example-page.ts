@@ -3,8 +3,8 @@ import { fineTuneCurves, meetingHistogram, meetingTimesChart, statCharts, traini
 import { append, h, page, section } from './dom.js';
 import { markdown } from './markdown.js';
 import { picturesFigure } from './pictures.js';
-import { fineTuneTable, logLikelihoodTable, meetingTimesTable, perDigitTable, statsTable } from './tables.js';
-import type { ExamplePage, MeetingTimes, PerDigit } from './types.js';
+import { fineTuneTable, gradientVarianceTable, logLikelihoodTable, meetingTimesTable, perDigitTable, statsTable } from './tables.js';
+import type { ExamplePage, GradientVariance, MeetingTimes, PerDigit } from './types.js';
 
 /** The .ppl model shown open (it is the model, in a few lines); a TypeScript one folded unless it is the only one and short. */
 function sources(example: ExamplePage): HTMLElement {
@@ -50,8 +50,8 @@ function pictures(example: ExamplePage): HTMLElement | null {
 }
 
 /** The script's options as it reads them, without where it writes (--out) and caches (--cache). */
-function options(meetingTimes: MeetingTimes): string {
-  return Object.entries(meetingTimes.options)
+function options(result: { readonly options: Readonly<Record<string, string | boolean>> }): string {
+  return Object.entries(result.options)
     .filter(([key]) => key !== 'out' && key !== 'cache')
     .map(([key, value]) => (typeof value === 'boolean' ? (value ? `--${key}` : null) : `--${key} ${value}`))
     .filter((option) => option !== null)
@@ -82,15 +82,43 @@ function perDigitSection(perDigit: PerDigit): HTMLElement {
       'p',
       {},
       'C-ISIR-DISIR on copies of one training digit at a time, so every chain pair targets the same posterior; mean meeting times count capped pairs at the cap. ' +
-        "Left: the encoder's proposal; right: the proposal refined per digit first (cisir's refine).",
+        (perDigit.digits.some((d) => d.amortised !== undefined)
+          ? "Left: the encoder's proposal; right: the proposal refined per digit first (cisir's refine)."
+          : "Only the proposal refined per digit first (cisir's refine); the encoder's proposal was not run (--refined-only)."),
     ),
     perDigitTable(perDigit),
   );
 }
 
+function gradientVarianceSection(gradientVariance: GradientVariance): HTMLElement {
+  return section(
+    `What one decoder gradient is worth (${gradientVariance.file})`,
+    h(
+      'p',
+      {},
+      h('code', {}, gradientVariance.command),
+      gradientVariance.backend ? ` (backend ${gradientVariance.backend}), with ` : ', with ',
+      h('code', {}, options(gradientVariance)),
+    ),
+    h(
+      'p',
+      {},
+      'Replicates of d log p(x) / d theta on one fixed minibatch at a pretraining checkpoint. ' +
+        "Squared bias is the squared distance of an estimator's mean from the pooled C-ISIR-DISIR mean, noise taken out: IWAE's bias, and about zero for the unbiased estimators. " +
+        'The variance of C-ISIR-DISIR is set by the pairs that meet late.',
+    ),
+    gradientVarianceTable(gradientVariance),
+  );
+}
+
 export function renderExample(example: ExamplePage): void {
   const main = page(example.name, example.description, [['index.html', 'all examples'], ['diagnostics.html', 'diagnostics']]);
-  const none = example.runs.length === 0 && example.fineTunes.length === 0 && example.meetingTimes.length === 0 && example.perDigit.length === 0;
+  const none =
+    example.runs.length === 0 &&
+    example.fineTunes.length === 0 &&
+    example.meetingTimes.length === 0 &&
+    example.perDigit.length === 0 &&
+    example.gradientVariance.length === 0;
   append(
     main,
     example.readme ? markdown(example.readme, { dropTitle: true }) : h('p', {}, `Estimators: ${example.estimators.join(', ')}.`),
@@ -100,6 +128,7 @@ export function renderExample(example: ExamplePage): void {
     ...example.fineTunes.map((f) => section(`Fine-tuning comparison (${f.file})`, h('p', {}, h('code', {}, f.command)), fineTuneTable(f), fineTuneCurves(f))),
     ...example.meetingTimes.map(meetingTimesSection),
     ...example.perDigit.map(perDigitSection),
+    ...example.gradientVariance.map(gradientVarianceSection),
     pictures(example),
   );
 }

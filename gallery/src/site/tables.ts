@@ -1,6 +1,6 @@
 /** The result tables of an example page, straight from the committed result files. */
 import { fmt, h } from './dom.js';
-import type { FineTune, MeetingTimes, PerDigit, Run } from './types.js';
+import type { FineTune, GradientVariance, MeetingTimes, PairsByMeetingTime, PerDigit, PerDigitMeeting, Run } from './types.js';
 
 function table(head: readonly string[], rows: readonly (readonly (string | number)[])[], name: string): HTMLTableElement {
   return h(
@@ -108,21 +108,61 @@ export function meetingTimesTable(meetingTimes: MeetingTimes): HTMLTableElement 
   );
 }
 
-/** Meeting times per digit (examples/vae-mnist/per-digit.ts), least likely digit first. */
+/**
+ * Meeting times per digit (examples/vae-mnist/per-digit.ts), least likely digit first. The encoder's
+ * proposal's columns only when some digit has them (not in a --refined-only file), blank for a digit
+ * without; a max column per proposal when its meeting reports carry meetingMax.
+ */
 export function perDigitTable(perDigit: PerDigit): HTMLTableElement {
   const rows = [...perDigit.digits].sort((a, b) => a.logLikelihood - b.logLikelihood);
+  const columns = (key: 'amortised' | 'refined', title: string) => {
+    const max = rows.some((d) => d[key]?.meetingMax !== undefined);
+    const head = [title, ...(max ? ['max'] : []), 'ISIR move rate', 'capped'];
+    const cells = (m: PerDigitMeeting | undefined): string[] =>
+      m === undefined
+        ? head.map(() => '')
+        : [decimals(m.meetingMeanCappedAtCap, 1), ...(max ? [m.meetingMax === undefined ? '' : decimals(m.meetingMax, 0)] : []), decimals(m.isirMoveRate, 3), String(m.capped)];
+    return { head, cells };
+  };
+  const amortised = rows.some((d) => d.amortised !== undefined) ? columns('amortised', 'mean meeting time') : null;
+  const refined = columns('refined', 'refined: mean meeting time');
   return table(
-    ['training digit', 'log-likelihood (IWAE-1000)', 'mean meeting time', 'ISIR move rate', 'capped', 'refined: mean meeting time', 'ISIR move rate', 'capped'],
-    rows.map((d) => [
-      String(d.row),
-      decimals(d.logLikelihood, 2),
-      decimals(d.amortised.meetingMeanCappedAtCap, 1),
-      decimals(d.amortised.isirMoveRate, 3),
-      String(d.amortised.capped),
-      decimals(d.refined.meetingMeanCappedAtCap, 1),
-      decimals(d.refined.isirMoveRate, 3),
-      String(d.refined.capped),
-    ]),
+    ['training digit', 'log-likelihood (IWAE-1000)', ...(amortised?.head ?? []), ...refined.head],
+    rows.map((d) => [String(d.row), decimals(d.logLikelihood, 2), ...(amortised ? amortised.cells(d.amortised) : []), ...refined.cells(d.refined)]),
     'per-digit',
+  );
+}
+
+/** `digits` significant digits, exponent without its plus (2.9e5); blank where there is no number. */
+const significant = (value: number, digits: number): string => (Number.isFinite(value) ? value.toPrecision(digits).replace('e+', 'e') : '');
+
+/** Chain pairs that had not met after 80 iterations (the late and the capped ones), and all pairs. */
+function latePairs(p: PairsByMeetingTime): { late: number; pairs: number } {
+  const late = p.meetingLe160 + p.meetingLe320 + p.meetingGt320 + p.capped;
+  return { late, pairs: p.meetingLe10 + p.meetingLe20 + p.meetingLe40 + p.meetingLe80 + late };
+}
+
+/**
+ * What one decoder gradient is worth per estimator (examples/vae-mnist/gradient-variance.ts), in the
+ * file's order: variance, cost, squared bias with the noise it was corrected for, and for the coupled
+ * chains how late their pairs meet.
+ */
+export function gradientVarianceTable(gradientVariance: GradientVariance): HTMLTableElement {
+  return table(
+    ['estimator', 'total variance', 's per estimate', 'squared bias', 'mean meeting time', 'pairs meeting after 80 iterations / all pairs', 'max meeting time'],
+    gradientVariance.rows.map((r) => {
+      const p = r.pairsByMeetingTime;
+      const late = p && latePairs(p);
+      return [
+        r.estimator,
+        significant(r.totalVariance, 3),
+        fmt(r.secondsPerEstimate, 3),
+        `${significant(r.squaredBias, 2)} (noise ${significant(r.squaredBiasNoise, 2)})`,
+        r.meetingMean === undefined ? '' : decimals(r.meetingMean, 1),
+        late ? `${late.late} / ${late.pairs}` : '',
+        p ? decimals(p.meetingMax, 0) : '',
+      ];
+    }),
+    'gradient-variance',
   );
 }

@@ -131,6 +131,8 @@ export interface ExamplePage {
   readonly meetingTimes: readonly MeetingTimes[];
   /** Coupled chains' meeting times digit by digit, with and without refinement (per-digit.json). */
   readonly perDigit: readonly PerDigit[];
+  /** Variance, cost and bias of one decoder gradient per estimator (gradient-variance.json). */
+  readonly gradientVariance: readonly GradientVariance[];
   /** examples/results/<name>/summary.md (a reproduction over seeds), markdown. */
   readonly summary: string | null;
   /** True for models of images: the page shows a picture grid or says there is none yet. */
@@ -146,15 +148,67 @@ export interface PerDigit {
     /** Index of the digit in the training split. */
     readonly row: number;
     readonly logLikelihood: number;
-    readonly amortised: PerDigitMeeting;
+    /** The encoder's proposal; absent when the script ran with --refined-only. */
+    readonly amortised?: PerDigitMeeting;
     readonly refined: PerDigitMeeting;
   }[];
 }
 
 export interface PerDigitMeeting {
   readonly meetingMeanCappedAtCap: number;
+  /** The longest meeting time of the digit's pairs (files written before the script reported it lack it). */
+  readonly meetingMax?: number;
   readonly capped: number;
   readonly isirMoveRate: number;
+}
+
+/**
+ * examples/vae-mnist/gradient-variance.ts: `replicates` estimates of d log p(x) / d theta (the decoder's
+ * weights) per estimator, on one fixed minibatch at a cached pretraining checkpoint.
+ */
+export interface GradientVariance {
+  readonly file: string;
+  readonly command: string;
+  readonly backend: string;
+  /** The script's options, defaults included, as parsed (strings and flags). */
+  readonly options: Readonly<Record<string, string | boolean>>;
+  /** Number of gradient components (the decoder's weights). */
+  readonly components: number;
+  /** Squared norm of the reference gradient (the pooled C-ISIR-DISIR mean). */
+  readonly referenceSquaredNorm: number;
+  /** In the file's order: IWAE-10 first, then the C-ISIR-DISIR variants. */
+  readonly rows: readonly GradientVarianceRow[];
+}
+
+export interface GradientVarianceRow {
+  readonly estimator: string;
+  readonly replicates: number;
+  /** Sum over the components of each component's variance. */
+  readonly totalVariance: number;
+  readonly secondsPerEstimate: number;
+  readonly varianceTimesSeconds: number;
+  /** Squared distance of the estimator's mean from the reference, minus its expected noise part (so it can be negative). */
+  readonly squaredBias: number;
+  /** The noise part taken out of squaredBias. */
+  readonly squaredBiasNoise: number;
+  readonly meanSquaredNorm: number;
+  /** C-ISIR-DISIR rows only: mean meeting time, capped pairs counted at the cap. */
+  readonly meetingMean?: number;
+  /** C-ISIR-DISIR rows only: chain pairs by meeting time, summed over the replicates. */
+  readonly pairsByMeetingTime?: PairsByMeetingTime;
+}
+
+/** Pairs that met within each bin of iterations (capped pairs not in any bin), and the longest meeting time. */
+export interface PairsByMeetingTime {
+  readonly meetingMax: number;
+  readonly capped: number;
+  readonly meetingLe10: number;
+  readonly meetingLe20: number;
+  readonly meetingLe40: number;
+  readonly meetingLe80: number;
+  readonly meetingLe160: number;
+  readonly meetingLe320: number;
+  readonly meetingGt320: number;
 }
 
 /** One row of examples/results/diagnostics/gaussian.json (examples/diagnostics/gaussian.ts). */
