@@ -5,6 +5,7 @@
  * the wall-clock cost per step. Writes examples/results/vae-mnist/cisir.json.
  *
  *   npm run example:vae-cisir -- --train 1000 --test 100 --epochs 20 --finetune 5 [--max-iterations 2000] [--t0 20 --window 30]
+ *     [--chain-k 30] [--refine-steps 50 --refine-inflate 1.2] [--eval-refine-steps 50]
  *   npm run example:vae-cisir -- --data fashion-mnist --out examples/results/vae-fashion-mnist   # after npm run data:fashion-mnist
  *
  * With a poorly trained guide the importance weights are degenerate and ISIR chains stick to their
@@ -32,9 +33,13 @@ const { values: opts } = parseArgs({
     lr: { type: 'string', default: '1e-3' },
     // The estimator's burn-in and averaging window (defaults: Ruiz et al.'s t0 = 1, window = L = 10).
     t0: { type: 'string', default: '1' },
+    // Particles per chain state (K); the guide is still trained by IWAE-10-DReG.
+    'chain-k': { type: 'string', default: '10' },
     window: { type: 'string', default: '10' },
     // > 0: cisir refines each minibatch's proposal per datapoint with this many steps first (its `refine`).
     'refine-steps': { type: 'string', default: '0' },
+    // Widen the refined proposal's scales by this factor (refine's `inflate`).
+    'refine-inflate': { type: 'string', default: '1' },
     // > 0: also report the test log-likelihood with each test image's proposal refined first (a tighter bound).
     'eval-refine-steps': { type: 'string', default: '0' },
   },
@@ -64,7 +69,7 @@ async function main(): Promise<void> {
   const branches: Record<string, { reports: EpochReport[]; testLogLikelihood: number; testLogLikelihoodRefined?: number; secondsPerStep: number }> = {};
   for (const [name, modelEstimator] of [
     ['continue iwae-10', iwae({ k: 10 })],
-    ['c-isir-disir', cisir({ k: 10, lag: 10, t0: n(opts.t0), window: n(opts.window), maxIterations: n(opts['max-iterations']), selectDatapoints: leadingAxisDatapoints, refine: n(opts['refine-steps']) > 0 ? { steps: n(opts['refine-steps']) } : false })],
+    ['c-isir-disir', cisir({ k: n(opts['chain-k']), lag: 10, t0: n(opts.t0), window: n(opts.window), maxIterations: n(opts['max-iterations']), selectDatapoints: leadingAxisDatapoints, refine: n(opts['refine-steps']) > 0 ? { steps: n(opts['refine-steps']), inflate: Number(opts['refine-inflate']) } : false })],
   ] as const) {
     getParamStore().restore(snapshot);
     const fit = svi(model, guide, { model: modelEstimator, guide: guideObjective(), optimizer: adam({ lr: Number(opts.lr) }), seed: `${opts.seed}-finetune` });

@@ -31,6 +31,8 @@ interface Committed {
    * per checkpoint and kernel, and the histogram's bars (every meeting-time bin and "capped" per row).
    */
   readonly coupledChains: readonly { file: string; rows: readonly string[]; bars: number }[];
+  /** Gradient-variance files (examples/vae-mnist/gradient-variance.ts), in name order, with their estimators. */
+  readonly gradientVariance: readonly { file: string; estimators: readonly string[] }[];
   readonly summary: boolean;
 }
 
@@ -63,6 +65,10 @@ function committed(name: string): Committed {
         const bins = new Set(reports.flatMap((r) => Object.keys(r.report.histogram ?? {}).filter((key) => /^meeting(Le|Gt)\d+$/.test(key))));
         return { file, rows: reports.map((r) => r.row), bars: reports.length * (bins.size + 1) };
       }),
+    gradientVariance: files
+      .filter((f) => /^gradient-variance.*\.json$/.test(f))
+      .sort()
+      .map((file) => ({ file, estimators: (JSON.parse(readFileSync(join(dir, file), 'utf8')) as { rows: { estimator: string }[] }).rows.map((r) => r.estimator) })),
     summary: files.includes('summary.md'),
   };
 }
@@ -180,6 +186,12 @@ describe('gallery site (npm run gallery)', () => {
           await expect(histogram.locator('svg g[aria-label="bar"] rect').count(), `${name}/${file}: a bar per bin, kernel and checkpoint`).resolves.toBe(bars);
         }
         expect(drawn.filter((c) => c.name === 'meeting-times-checkpoints').length, `${name}: a meeting-time chart per file`).toBe(expected.coupledChains.length);
+        // A table per gradient-variance file, a row per estimator.
+        const variance = page.locator('table[data-table="gradient-variance"]');
+        await expect(variance.count(), `${name}: gradient-variance tables`).resolves.toBe(expected.gradientVariance.length);
+        for (const [i, { file, estimators }] of expected.gradientVariance.entries()) {
+          await expect(variance.nth(i).locator('tbody tr td:first-child').allTextContents(), `${name}/${file}`).resolves.toEqual(estimators);
+        }
         if (expected.summary) await expect(page.locator('.summary table').count()).resolves.toBeGreaterThan(0);
         for (const estimator of expected.pictures) {
           const inked = await canvasesInked(page, `[data-pictures="${estimator}"]`);
