@@ -110,6 +110,9 @@ export function cisir(options: CisirOptions = {}): Estimator & { readonly beta: 
   }
   // The averaged states and the correction terms' weights v_t (1 for every t when window = L).
   const { last, inWindow, correctionWeight } = averagingWindow(t0, window, lag);
+  if (maxIterations < last) {
+    fail('invalid-argument', `cisir: maxIterations (${maxIterations}) stops the chains before the averaging window t0 .. t0 + window - 1 = ${t0} .. ${last} is complete`, 'maxIterations');
+  }
   const selectDatapoints = options.selectDatapoints;
   const refine = options.refine ? checkRefineOptions(options.refine === true ? {} : options.refine) : undefined;
   let beta = kernel === 'isir' ? 0 : (options.beta ?? 0.5);

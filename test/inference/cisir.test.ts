@@ -145,6 +145,7 @@ describe('coupled ISIR / DISIR on the linear Gaussian model', () => {
     expect(summarise(long).variance).toBeLessThan(summarise(short).variance);
     expect(() => cisir({ window: 0 })).toThrowError(/window must be an integer >= 1/);
     expect(() => cisir({ t0: 0 })).toThrowError(/t0 must be an integer >= 1/);
+    expect(() => cisir({ t0: 20, window: 30, maxIterations: 40 })).toThrowError(/maxIterations \(40\) stops the chains before the averaging window/);
   });
 });
 
