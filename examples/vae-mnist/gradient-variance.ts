@@ -80,22 +80,22 @@ const flatModelGradient = (estimator: Estimator, seed: string): { flat: Float32A
   return { flat, stats: r.stats };
 };
 
-const variants: { name: string; make: () => Estimator; t0?: number; window?: number }[] = [
-  { name: 'iwae-10', make: () => iwae({ k: 10 }) },
+// One estimator per variant: cisir's beta adapts across its estimates (warm-up ones included) as in training.
+const variants: { name: string; estimator: Estimator }[] = [
+  { name: 'iwae-10', estimator: iwae({ k: 10 }) },
   ...opts.windows!.split(',').flatMap((spec) =>
     opts.inflate!.split(',').map(Number).flatMap((inflate) => opts.particles!.split(',').map(Number).map((k) => {
       const [t0, window] = spec.split(':').map(Number) as [number, number];
       const refine = n(opts['refine-steps']) > 0 ? { steps: n(opts['refine-steps']), inflate } : false;
-      // One estimator per variant: beta adapts across its estimates (warm-up ones included) as in training.
       const estimator = cisir({ k, lag: 10, t0, window, maxIterations: 2000, selectDatapoints: leadingAxisDatapoints, refine });
-      return { name: `c-isir-disir${k === 10 ? '' : ` K ${k}`} t0 ${t0} window ${window}${inflate === 1 ? '' : ` inflate ${inflate}`}`, make: () => estimator, t0, window };
+      return { name: `c-isir-disir${k === 10 ? '' : ` K ${k}`} t0 ${t0} window ${window}${inflate === 1 ? '' : ` inflate ${inflate}`}`, estimator };
     })),
   ),
 ];
 
 const size = flatModelGradient(iwae({ k: 10 }), 'size').flat.length;
 const results = variants.map((variant) => {
-  const estimator = variant.make();
+  const { estimator } = variant;
   for (let w = 0; w < n(opts.warmup); w++) flatModelGradient(estimator, `${variant.name}-warmup-${w}`);
   const moments = new Moments(size);
   const meeting: number[] = [];
