@@ -11,8 +11,9 @@ import { buildGallery, collectErrors, ensureChromium, launchBrowser, serveStatic
 
 /**
  * The playground as a reader gets it: the built site from a static server in headless Chromium,
- * roulette running in the page (WebGL, here usually SwiftShader; wasm where WebGL is missing). The
- * editor's diagnostics, two fits, the error paths, Stop, and the fallback to wasm.
+ * roulette running in the page on the backend it measured fastest (here wasm with SIMD against
+ * SwiftShader's software WebGL), or the one `?backend=` names. The editor's diagnostics, two fits, the
+ * error paths, Stop, the backend timing, and wasm alone where WebGL is missing.
  */
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const SCREENSHOTS = join(ROOT, 'gallery', 'screenshots');
@@ -54,13 +55,36 @@ afterAll(async () => {
   await server?.close();
 });
 
-/** The playground, loaded, with its backend ready (Run enabled), and the page's errors collected. */
-async function open(on: Browser, query = ''): Promise<{ page: Page; errors: string[] }> {
+/**
+ * The playground, loaded, with its backend ready (Run enabled: chosen, and timed when chosen
+ * automatically), and the page's errors collected. `wasm` collects the wasm binaries the page fetched.
+ */
+async function open(on: Browser, query = ''): Promise<{ page: Page; errors: string[]; wasm: { file: string; status: number; type: string | undefined }[] }> {
   const page = await on.newPage({ viewport: { width: 1300, height: 1000 } });
   const errors = collectErrors(page);
+  const wasm: { file: string; status: number; type: string | undefined }[] = [];
+  page.on('response', (response) => {
+    const file = new URL(response.url()).pathname.split('/').pop()!;
+    if (file.endsWith('.wasm')) wasm.push({ file, status: response.status(), type: response.headers()['content-type'] });
+  });
   await page.goto(`${server.url}playground.html${query}`);
   await page.waitForSelector('#run:not([disabled])', { timeout: 60_000 });
-  return { page, errors };
+  return { page, errors, wasm };
+}
+
+/** The badge's backend and, when it was chosen by timing, the rates it shows (steps/s per backend). */
+async function badge(page: Page): Promise<{ text: string; name: string | undefined; rates: Record<string, number> }> {
+  const text = (await page.textContent('#backend')) ?? '';
+  const name = await page.getAttribute('#backend', 'data-backend');
+  const auto = /^backend: \w+ \(auto: (.*)\)$/.exec(text)?.[1] ?? '';
+  const rates = Object.fromEntries([...auto.matchAll(/(\w+) ([\d.]+)\/s/g)].map((m) => [m[1]!, Number(m[2])]));
+  return { text, name: name ?? undefined, rates };
+}
+
+/** The last step's numbers at full precision (the stats' data-value attributes), and the live tensor count. */
+async function lastStep(page: Page): Promise<string[]> {
+  const numbers = await Promise.all(['#stat-objective', '#stat-loss', '#stat-grad'].map(async (id) => (await page.getAttribute(id, 'data-value')) ?? 'missing'));
+  return [...numbers, (await page.textContent('#stat-tensors')) ?? 'missing'];
 }
 
 /** Replace the editor's text as a user would: select all, then type (insert) the new text. */
@@ -192,12 +216,47 @@ describe('the playground', () => {
     await page.close();
   }, 300_000);
 
+  it('times the model on wasm (with SIMD) and WebGL and runs on the faster, as the badge says; ?backend= forces one', async () => {
+    const auto = await open(browser);
+    const chosen = await badge(auto.page);
+    expect(Object.keys(chosen.rates)).toEqual(expect.arrayContaining(['wasm', 'webgl']));
+    for (const rate of Object.values(chosen.rates)) expect(rate).toBeGreaterThan(0);
+    expect(chosen.text).toMatch(new RegExp(`^backend: ${chosen.name} \\(auto: `));
+    // The one it runs on has the highest measured rate.
+    expect(chosen.rates[chosen.name!]).toBe(Math.max(...Object.values(chosen.rates)));
+    // The wasm backend ran its SIMD binary, served as wasm (streaming compilation needs the MIME type).
+    expect(auto.wasm).toEqual([expect.objectContaining({ status: 200, type: 'application/wasm' })]);
+    expect(auto.wasm[0]!.file).toMatch(/^tfjs-backend-wasm-simd-[\w-]+\.wasm$/);
+    expect(await auto.page.getAttribute('#backend', 'title')).toContain('SIMD on');
+
+    // The trials leave no trace: a run with a seed gives the numbers (and holds the tensors) that a
+    // page that never timed gives.
+    await fit(auto.page, 'elbo', 40);
+    expect((await shown(auto.page)).status).toMatch(/^finished 40 steps/);
+    const timedFirst = await lastStep(auto.page);
+    expect(timedFirst.slice(0, 3).every((v) => v !== 'missing' && Number.isFinite(Number(v.split(' ')[0])))).toBe(true);
+    expect(auto.errors).toEqual([]);
+    await auto.page.close();
+
+    // Forced, nothing is timed: the chosen one (which must give the same numbers), wasm and WebGL.
+    for (const name of new Set([chosen.name!, 'wasm', 'webgl'])) {
+      const forced = await open(browser, `?backend=${name}`);
+      expect(await badge(forced.page)).toEqual({ text: `backend: ${name} (?backend=${name})`, name, rates: {} });
+      if (name === chosen.name) {
+        await fit(forced.page, 'elbo', 40);
+        expect(await lastStep(forced.page)).toEqual(timedFirst);
+      }
+      expect(forced.errors).toEqual([]);
+      await forced.page.close();
+    }
+  }, 300_000);
+
   it('falls back to wasm (binaries served with the site) where WebGL is unavailable', async () => {
     // Without the GPU and without the software rasteriser Chromium has no WebGL at all.
     const noWebgl = await chromium.launch({ executablePath: ensureChromium(), args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-software-rasterizer'] });
     try {
       const { page, errors } = await open(noWebgl, '?dataset=gaussian-mixture');
-      expect(await page.textContent('#backend')).toBe('backend: wasm (WebGL unavailable)');
+      expect(await page.textContent('#backend')).toBe('backend: wasm (auto: WebGL unavailable)');
       await fit(page, 'iwae', 30);
       const after = await shown(page);
       expect(after.error).toBeNull();

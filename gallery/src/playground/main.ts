@@ -1,11 +1,12 @@
 /**
  * The playground page: wires the editor, the pickers, the training loop, the stats and the plot. The
- * page takes `?dataset=<name>` (which data set to start with) and `?backend=webgl|wasm|cpu`.
+ * page takes `?dataset=<name>` (which data set to start with) and `?backend=webgl|wasm|cpu` (without it
+ * the page times the model on each backend and runs on the fastest: see `pickBackend`).
  */
 import './playground.css';
 import { formatDiagnostics, type Diagnostic } from '../../../src/dsl/lang/index.js';
 import { RouletteError } from '../../../src/runtime/index.js';
-import { startBackend } from './backend.js';
+import { chooseFastest, describeTimings, startBackend, wasmFeatures, type StartedBackend, type Timing } from './backend.js';
 import { DATASETS, datasetNamed, describeData, type ArrayData, type Dataset, type DatasetName } from './datasets.js';
 import { createEditor } from './editor.js';
 import { createEstimatorForm } from './estimator-form.js';
@@ -13,7 +14,7 @@ import { PlaygroundError } from './errors.js';
 import { MODELS } from './models.js';
 import { drawLoss, type LossPoint } from './plot.js';
 import { compileProgram, GUIDE_CHOICES, type GuideChoice } from './program.js';
-import { train, type RunSettings } from './runner.js';
+import { timeSteps, train, type RunSettings } from './runner.js';
 import { resetStats, showStats } from './stats.js';
 
 const byId = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -207,14 +208,65 @@ ui.stop.addEventListener('click', () => controller?.abort());
 
 // --- backend ---------------------------------------------------------------------------------------
 
-startBackend(location.search).then(
-  ({ name, how }) => {
-    ui.backend.textContent = `backend: ${name}${how === 'auto' && name !== 'webgl' ? ' (WebGL unavailable)' : ''}`;
-    ui.backend.dataset['backend'] = name;
+let backend: StartedBackend | undefined;
+
+function showBackend(name: string, how: string, title: string): void {
+  ui.backend.textContent = `backend: ${name} (${how})`;
+  ui.backend.title = title;
+  ui.backend.dataset['backend'] = name;
+}
+
+async function wasmNote(): Promise<string> {
+  if (!backend?.available.includes('wasm')) return '';
+  const { simd, threads } = await wasmFeatures();
+  return `; wasm runs with SIMD ${simd ? 'on' : 'off'} and threads ${threads ? 'on' : 'off (the page is not cross-origin isolated)'}`;
+}
+
+/**
+ * Times the page's fit as it is at load (the data set's model and estimator) on every available backend
+ * and switches to the fastest. Once per page load: re-timing whenever the model changed would be
+ * cheap on wasm (about 0.2 s) but not on WebGL, whose first step of every new model compiles its
+ * shaders (1-2.5 s in headless Chromium's software WebGL; ML-RR, whose random levels change the
+ * shapes, kept compiling for 6 s). Reload the page, or give `?backend=`, to choose again.
+ */
+async function pickBackend(): Promise<void> {
+  let trials: RunSettings[];
+  try {
+    // Read the page once (the trials run the same fit even if the page changes meanwhile), with
+    // fresh program and estimator objects per trial.
+    trials = backend!.available.map(() => settingsFromPage());
+  } catch {
+    showBackend(backend!.name, 'auto: not timed', "the page's model did not compile at load, so the first backend that initialised runs it");
+    return;
+  }
+  const { name, timings } = await chooseFastest(
+    backend!.available,
+    () => timeSteps(trials.shift()!),
+    (trying) => showBackend(`timing ${trying}…`, 'auto', 'timing a few steps of the model on each backend'),
+  );
+  const trialTimes = timings.flatMap((t) => ('trialMs' in t ? [`${t.backend} ${Math.round(t.trialMs)} ms`] : []));
+  const failures = timings.filter((t): t is Extract<Timing, { error: string }> => 'error' in t).map((t) => `${t.backend}: ${t.error}`);
+  const title =
+    `the tfjs backend roulette runs on: the fastest on a few steps of ${dataset.name}'s model with ${ui.estimator.value}, timed at page load ` +
+    `(?backend= forces one); the trials took ${trialTimes.join(', ')}${failures.length ? `; failed: ${failures.join('; ')}` : ''}${await wasmNote()}`;
+  showBackend(name, `auto: ${describeTimings(timings)}`, title);
+}
+
+startBackend(location.search)
+  .then(async (started) => {
+    backend = started;
+    const note = await wasmNote();
+    if (started.forced !== undefined) {
+      showBackend(started.name, `?backend=${started.forced}`, `the tfjs backend roulette runs on, as the URL asks${note}`);
+    } else if (started.available.length <= 1) {
+      const missing = ['wasm', 'webgl'].filter((b) => !(started.available as readonly string[]).includes(b)).map((b) => (b === 'webgl' ? 'WebGL' : b));
+      showBackend(started.name, `auto: ${missing.join(' and ')} unavailable`, `the only backend that initialised in this browser${note}`);
+    } else {
+      await pickBackend();
+    }
     ui.run.disabled = false;
-  },
-  (error: unknown) => {
+  })
+  .catch((error: unknown) => {
     ui.backend.textContent = 'backend: none';
     showError(error);
-  },
-);
+  });

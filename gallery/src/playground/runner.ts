@@ -2,13 +2,14 @@
  * The training loop of the page: `svi` steps in time slices, yielding to the event loop between slices
  * so the page stays responsive, Stop (an AbortSignal) is seen, and the plot redraws. Every step runs in
  * `tf.tidy`; the data tensors and the optimiser's slots are disposed when the run ends, and the params
- * stay in the store until the next run clears it.
+ * stay in the store until the next run clears it. `timeSteps` runs a short trial of the same fit on a
+ * throwaway param store, for choosing the backend.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { EstimatorChoice } from '../../../src/cli/estimators.js';
 import type { CompiledProgram, DataRecord } from '../../../src/dsl/lang/index.js';
 import { adam, svi, type StepResult, type Svi } from '../../../src/inference/index.js';
-import { clearParamStore } from '../../../src/runtime/index.js';
+import { ParamStore, clearParamStore, setParamStore } from '../../../src/runtime/index.js';
 import { describeData, type ArrayData } from './datasets.js';
 import { PlaygroundError } from './errors.js';
 
@@ -104,5 +105,65 @@ export async function train(settings: RunSettings, signal: AbortSignal, onProgre
   } finally {
     for (const t of Object.values(tensors)) t.dispose();
     optimizer.dispose();
+  }
+}
+
+/** How long a backend trial runs: warm-up steps (first-use costs: wasm's heap growth, WebGL's shader compiles), then timed ones. */
+export interface TrialOptions {
+  readonly warmup: number;
+  /** At least this many timed steps, and at most `maxSteps`; in between, steps until `budgetMs` of them are timed. */
+  readonly minSteps: number;
+  readonly maxSteps: number;
+  readonly budgetMs: number;
+}
+
+export const TRIAL: TrialOptions = { warmup: 2, minSteps: 3, maxSteps: 40, budgetMs: 120 };
+
+/**
+ * Steps per second of `settings`' fit on the active backend, measured on a throwaway param store (and
+ * optimiser, data tensors): the page's params are put back untouched and every tensor of the trial is
+ * disposed, so a run after the trial computes exactly what it computes without one. `settings` must be
+ * fresh (its own compiled program and estimator objects): estimators may keep state between steps.
+ * The rate counts the timed steps' own durations; between steps the page gets the event loop. Rejects
+ * with what the fit throws (a non-finite step, a data mismatch).
+ */
+export async function timeSteps(settings: RunSettings, options: TrialOptions = TRIAL): Promise<number> {
+  const trialStore = new ParamStore();
+  // The trial's store is the global one only while trial code runs: whatever runs while this awaits
+  // sees the page's store.
+  const inTrial = <T>(body: () => T): T => {
+    const outer = setParamStore(trialStore);
+    try {
+      return body();
+    } finally {
+      setParamStore(outer);
+    }
+  };
+  let tensors: DataRecord = {};
+  const optimizer = adam({ lr: settings.lr });
+  try {
+    tensors = dataTensors(settings.program, settings.data);
+    settings.program.dataSpec.validate(tensors);
+    const fit = inTrial(() => svi(settings.program.model, settings.program.guide, { ...settings.estimator, optimizer, seed: settings.seed }));
+    // Each step reads its numbers back: a GPU's work is in the time.
+    const step = (): StepResult => inTrial(() => tidyStep(fit, tensors));
+    for (let i = 0; i < options.warmup; i++) {
+      step();
+      await nextTask();
+    }
+    let steps = 0;
+    let timed = 0;
+    while (steps < options.maxSteps && (steps < options.minSteps || timed < options.budgetMs)) {
+      const start = performance.now();
+      step();
+      timed += performance.now() - start;
+      steps++;
+      await nextTask();
+    }
+    return (steps * 1000) / timed;
+  } finally {
+    for (const t of Object.values(tensors)) t.dispose();
+    optimizer.dispose();
+    trialStore.clear();
   }
 }

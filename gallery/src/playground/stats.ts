@@ -10,7 +10,10 @@ export function formatNumber(v: number): string {
 }
 
 export function resetStats(): void {
-  for (const id of ['stat-rate', 'stat-objective', 'stat-mean', 'stat-loss', 'stat-grad', 'stat-tensors']) byId(id).textContent = '–';
+  for (const id of ['stat-rate', 'stat-objective', 'stat-mean', 'stat-loss', 'stat-grad', 'stat-tensors']) {
+    byId(id).textContent = '–';
+    delete byId(id).dataset['value'];
+  }
   byId('stat-steps').textContent = '0';
   byId('estimator-stats').replaceChildren();
 }
@@ -26,6 +29,10 @@ export function showStats(progress: Progress, recent: readonly number[]): void {
   byId('stat-objective').textContent = `${formatNumber(last.logMarginal / per)}${suffix}`;
   byId('stat-mean').textContent = `${formatNumber(mean / per)}${suffix}`;
   byId('stat-loss').textContent = formatNumber(last.loss);
+  // Full precision, for scripts comparing runs (the tests: a seed gives the same numbers on any page).
+  byId('stat-objective').dataset['value'] = String(last.logMarginal);
+  byId('stat-loss').dataset['value'] = String(last.loss);
+  byId('stat-grad').dataset['value'] = `${last.gradNorm.model} ${last.gradNorm.guide}`;
   byId('stat-grad').textContent = `${formatNumber(last.gradNorm.model)} / ${formatNumber(last.gradNorm.guide)}`;
   const tensors = byId('stat-tensors');
   tensors.textContent = `${progress.tensors} (${progress.tensorGrowth === 0 ? 'flat' : `${progress.tensorGrowth > 0 ? '+' : ''}${progress.tensorGrowth} since step 1`})`;
