@@ -14,6 +14,7 @@ import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ready } from '../src/runtime/backend.js';
 import { nativeAddon } from './lib/kernels.js';
+import { describeKernels } from './lib/profile.js';
 import { estimatorSuite } from './suites/estimators.js';
 import { matmulSuite } from './suites/matmul.js';
 import { memorySuite } from './suites/memory.js';
@@ -80,16 +81,17 @@ async function main(): Promise<void> {
     results['vaeStep'] = r;
     log(`VAE IWAE-5 step: roulette native ${r.ms.roulette.native} ms (2 threads ${r.ms.roulette.native2Threads}), stock ${r.ms.roulette.stock} ms -> ${r.speedup}x`);
     log(`  hand-written tfjs: native ${r.ms.handWritten.native} ms, stock ${r.ms.handWritten.stock} ms; roulette overhead ${(100 * r.overhead.native).toFixed(1)}% (native), ${(100 * r.overhead.stock).toFixed(1)}% (stock)`);
+    log(`  kernels per step: roulette ${describeKernels(r.kernelsPerStep.roulette)}; hand-written ${describeKernels(r.kernelsPerStep.handWritten)}`);
   }
   if (chosen.includes('tiny')) {
     const r = await tinyModelSuite(repeats);
     results['tinyModel'] = r;
-    log(`tiny 3-site ELBO step: native ${r.ms.native} ms, stock ${r.ms.stock} ms`);
+    log(`tiny 3-site ELBO step: native ${r.ms.native} ms, stock ${r.ms.stock} ms; ${describeKernels(r.kernelsPerStep)}`);
   }
   if (chosen.includes('estimators')) {
     const r = await estimatorSuite(repeats);
     results['estimators'] = r;
-    for (const [name, e] of Object.entries(r.estimators)) log(`  ${name.padEnd(8)} ${e.stepsPerSecond.native} steps/s native, ${e.stepsPerSecond.stock} stock (${e.speedup}x)`);
+    for (const [name, e] of Object.entries(r.estimators)) log(`  ${name.padEnd(8)} ${e.stepsPerSecond.native} steps/s native, ${e.stepsPerSecond.stock} stock (${e.speedup}x); ${describeKernels(e.kernelsPerStep)}`);
   }
   if (chosen.includes('memory')) {
     const r = await memorySuite();

@@ -3,6 +3,7 @@ import { vae } from '../../examples/vae-mnist/model.js';
 import { adam, elbo, iwae, mlrr, mlss, sumo, svi, type Estimator } from '../../src/inference/index.js';
 import { clearParamStore } from '../../src/runtime/param-store.js';
 import { useKernels } from '../lib/kernels.js';
+import { kernelsPerStep, type KernelCount } from '../lib/profile.js';
 import { vaeBatch } from '../lib/vae-data.js';
 import { interleave, pairedRatio, round } from '../lib/timing.js';
 
@@ -19,6 +20,8 @@ export interface EstimatorResult {
   /** Training steps per second (from the median step time), native and stock kernels. */
   readonly stepsPerSecond: { readonly native: number; readonly stock: number };
   readonly speedup: number;
+  /** tf.profile of 5 steps after the timed ones (native kernels): the median step, and the range (debiased estimators draw a level per step). */
+  readonly kernelsPerStep: KernelCount;
 }
 
 export async function estimatorSuite(repeats: number): Promise<{ readonly description: string; readonly estimators: Record<string, EstimatorResult> }> {
@@ -33,9 +36,12 @@ export async function estimatorSuite(repeats: number): Promise<{ readonly descri
       { native: { setup: () => useKernels('native', 1), run: step }, stock: { setup: () => useKernels('stock'), run: step } },
       { repeats, warmup: 2 },
     );
+    await useKernels('native', 1);
+    const kernels = await kernelsPerStep(step, { steps: 5 });
     estimators[name] = {
       stepsPerSecond: { native: round(1000 / t.native.medianMs), stock: round(1000 / t.stock.medianMs) },
       speedup: pairedRatio(t.stock, t.native),
+      kernelsPerStep: kernels,
     };
   }
   clearParamStore();

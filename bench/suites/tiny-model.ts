@@ -5,6 +5,7 @@ import { elbo, svi } from '../../src/inference/index.js';
 import { plate } from '../../src/runtime/handlers/plate.js';
 import { clearParamStore } from '../../src/runtime/param-store.js';
 import { useKernels } from '../lib/kernels.js';
+import { kernelsPerStep, type KernelCount } from '../lib/profile.js';
 import { interleave, round } from '../lib/timing.js';
 
 /**
@@ -15,6 +16,8 @@ export interface TinyModelResult {
   readonly description: string;
   readonly ms: { readonly native: number; readonly stock: number };
   readonly stepsPerSecond: { readonly native: number; readonly stock: number };
+  /** tf.profile of one step after the timed ones (native kernels). */
+  readonly kernelsPerStep: KernelCount;
 }
 
 export async function tinyModelSuite(repeats: number): Promise<TinyModelResult> {
@@ -37,6 +40,8 @@ export async function tinyModelSuite(repeats: number): Promise<TinyModelResult> 
     { native: { setup: () => useKernels('native', 1), run: step }, stock: { setup: () => useKernels('stock'), run: step } },
     { repeats: repeats * 5, warmup: 10 },
   );
+  await useKernels('native', 1);
+  const kernels = await kernelsPerStep(step);
   clearParamStore();
   x.dispose();
   await useKernels('native', 1);
@@ -44,5 +49,6 @@ export async function tinyModelSuite(repeats: number): Promise<TinyModelResult> 
     description: 'ELBO step of a 3-site model (mu, logSigma ~ N(0, 1); 10 points x ~ N(mu, exp(logSigma))), mean-field normal guide',
     ms: { native: t.native.medianMs, stock: t.stock.medianMs },
     stepsPerSecond: { native: round(1000 / t.native.medianMs), stock: round(1000 / t.stock.medianMs) },
+    kernelsPerStep: kernels,
   };
 }

@@ -4,6 +4,7 @@ import { adam, iwae, svi } from '../../src/inference/index.js';
 import { clearParamStore } from '../../src/runtime/param-store.js';
 import { handWrittenVae } from '../lib/hand-written-vae.js';
 import { useKernels } from '../lib/kernels.js';
+import { kernelsPerStep, type KernelCount } from '../lib/profile.js';
 import { vaeBatch } from '../lib/vae-data.js';
 import { interleave, pairedRatio, round } from '../lib/timing.js';
 
@@ -15,6 +16,8 @@ export interface VaeStepResult {
   readonly speedup: number;
   /** Roulette's step over the hand-written one on the same kernels, minus 1 (0.1 = 10% slower); median of per-round ratios. */
   readonly overhead: { readonly native: number; readonly stock: number };
+  /** tf.profile of one step after the timed ones (native kernels), roulette's and the hand-written one's. */
+  readonly kernelsPerStep: { readonly roulette: KernelCount; readonly handWritten: KernelCount };
 }
 
 export async function vaeStepSuite(repeats: number): Promise<VaeStepResult> {
@@ -35,6 +38,8 @@ export async function vaeStepSuite(repeats: number): Promise<VaeStepResult> {
     },
     { repeats, warmup: 3 },
   );
+  await useKernels('native', 1);
+  const kernels = { roulette: await kernelsPerStep(roulette), handWritten: await kernelsPerStep(handStep) };
   hand.dispose();
   clearParamStore();
   tf.dispose([x, outputBias]);
@@ -47,5 +52,6 @@ export async function vaeStepSuite(repeats: number): Promise<VaeStepResult> {
     },
     speedup: pairedRatio(t.rouletteStock, t.rouletteNative),
     overhead: { native: round(pairedRatio(t.rouletteNative, t.handNative) - 1), stock: round(pairedRatio(t.rouletteStock, t.handStock) - 1) },
+    kernelsPerStep: kernels,
   };
 }
