@@ -32,8 +32,18 @@ export interface GradientResult {
 
 interface Pass {
   readonly grads: Record<string, tf.Tensor>;
-  readonly loss: number;
-  readonly objective: number;
+  /** Scalars the caller reads and disposes. */
+  readonly loss: tf.Scalar;
+  readonly objective: tf.Scalar;
+  readonly cost: number;
+  readonly stats: Readonly<Record<string, number>>;
+}
+
+/** `GradientResult` before anything is read back: loss and objective are scalars the caller disposes. */
+export interface GradientTensors {
+  readonly grads: Record<string, tf.Tensor>;
+  readonly loss: tf.Scalar;
+  readonly objective: tf.Scalar;
   readonly cost: number;
   readonly stats: Readonly<Record<string, number>>;
 }
@@ -58,24 +68,31 @@ function onePass<A extends unknown[]>(estimator: Estimator, problem: Problem<A>,
   const variables = names.map((n) => store.variable(n));
   const paramOf = new Map(variables.map((v, i) => [v.name, names[i]!] as const));
   let surrogate: Surrogate | undefined;
-  let objective = NaN;
+  let objective: tf.Scalar | undefined;
   const simulation = estimator.simulate?.(problem, stream, role);
   let value: tf.Scalar;
   let grads: tf.NamedTensorMap;
   try {
     ({ value, grads } = tf.variableGrads(() => {
       surrogate = estimator.surrogate(problem, stream, role, simulation);
-      objective = surrogate.objective.dataSync()[0]!;
+      objective = tf.keep(surrogate.objective);
       return surrogate.loss;
     }, variables));
+  } catch (error) {
+    objective?.dispose();
+    throw error;
   } finally {
     simulation?.dispose();
   }
-  const loss = value.dataSync()[0]!;
-  value.dispose();
   const byParam: Record<string, tf.Tensor> = {};
   for (const [varName, g] of Object.entries(grads)) byParam[paramOf.get(varName) ?? varName] = g;
-  return { grads: byParam, loss, objective, cost: surrogate!.cost, stats: surrogate!.stats };
+  return { grads: byParam, loss: value, objective: objective!, cost: surrogate!.cost, stats: surrogate!.stats };
+}
+
+function scalarOf(t: tf.Scalar): number {
+  const v = t.dataSync()[0]!;
+  t.dispose();
+  return v;
 }
 
 /**
@@ -91,6 +108,17 @@ export function gradients<A extends unknown[]>(
   args: A,
   options: GradientOptions,
 ): GradientResult {
+  const t = gradientTensors(model, guide, args, options);
+  return { grads: t.grads, loss: scalarOf(t.loss), logMarginal: scalarOf(t.objective), cost: t.cost, stats: t.stats };
+}
+
+/** `gradients` with loss and objective left as tensors (what a compiled step records). */
+export function gradientTensors<A extends unknown[]>(
+  model: Program<A>,
+  guide: Program<A>,
+  args: A,
+  options: GradientOptions,
+): GradientTensors {
   const estimators = estimatorsOf(options);
   const stream = streamOf(options.seed);
   const problem: Problem<A> = { model, guide, args, vectorize: options.vectorize ?? true };
@@ -100,16 +128,19 @@ export function gradients<A extends unknown[]>(
   const phi = store.names('guide');
   if (estimators.model === estimators.guide && estimators.model.sharedLoss) {
     const pass = onePass(estimators.model, problem, stream.split(10), 'both', [...theta, ...phi]);
-    return { grads: pass.grads, loss: pass.loss, logMarginal: pass.objective, cost: pass.cost, stats: pass.stats };
+    return { grads: pass.grads, loss: pass.loss, objective: pass.objective, cost: pass.cost, stats: pass.stats };
   }
   const m = theta.length > 0 ? onePass(estimators.model, problem, stream.split(10), 'model', theta) : undefined;
   const g = phi.length > 0 ? onePass(estimators.guide, problem, stream.split(11), 'guide', phi) : undefined;
   const main = m ?? g!;
+  const other = main === m ? g : undefined;
+  other?.loss.dispose();
+  other?.objective.dispose();
   const stats: Record<string, number> = { ...(g ? prefixed('guide.', g.stats) : {}), ...(m?.stats ?? {}) };
   return {
     grads: { ...(m?.grads ?? {}), ...(g?.grads ?? {}) },
     loss: main.loss,
-    logMarginal: main.objective,
+    objective: main.objective,
     cost: (m?.cost ?? 0) + (g?.cost ?? 0),
     stats,
   };

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { writableView, writeVariable } from '../runtime/compile/host-memory.js';
 import { fail } from '../runtime/errors.js';
 
 /** A learning rate: fixed, or a function of the step number (0-based). */
@@ -9,9 +10,23 @@ export interface Optimizer {
   readonly name: string;
   /** Apply one update. `grads` maps each variable's name to its gradient (same shape). */
   apply(variables: readonly tf.Variable[], grads: ReadonlyMap<string, tf.Tensor>): void;
+  /**
+   * The same update as `apply`, computed on the host in one fused loop per variable and written in place
+   * (no kernels): each gradient given as values, multiplied by `scale` first (gradient clipping). Returns
+   * false, having changed nothing, where the optimiser has no host form.
+   */
+  applyHost?(entries: readonly HostGradient[]): boolean;
   /** Steps taken so far. */
   readonly iterations: number;
   dispose(): void;
+}
+
+/** One variable's gradient for `Optimizer.applyHost`. */
+export interface HostGradient {
+  readonly variable: tf.Variable;
+  /** The gradient's values, asked for just before use (a view into backend memory stays valid until the next allocation). */
+  readonly grad: () => ArrayLike<number>;
+  readonly scale: number;
 }
 
 export const schedules = {
@@ -50,9 +65,35 @@ class Slots {
 
 type Rule = (v: tf.Variable, g: tf.Tensor, lr: number, t: number, slots: Slots) => void;
 
-function optimizer(name: string, lr: LearningRate, rule: Rule): Optimizer {
+/**
+ * The host form of a rule: updates `p` in place from gradient `g` times `scale`; `slot(name)` gives a
+ * slot's values to update in place.
+ */
+type HostRule = (p: Float32Array, g: ArrayLike<number>, scale: number, lr: number, t: number, slot: (name: string) => Float32Array) => void;
+
+function optimizer(name: string, lr: LearningRate, rule: Rule, hostRule?: HostRule, slotNames: readonly string[] = []): Optimizer {
   const slots = new Slots();
   let iterations = 0;
+  const hostUpdate = (entries: readonly HostGradient[], update: HostRule): void => {
+    const rate = rateAt(lr, iterations);
+    iterations++;
+    // Slots first (their creation allocates), then views: in place where nothing shares the storage.
+    tf.tidy(() => entries.forEach((e) => slotNames.forEach((s) => slots.get(e.variable, s))));
+    for (const { variable, grad, scale } of entries) {
+      const writes: [tf.Variable, Float32Array][] = [];
+      const values = (v: tf.Variable): Float32Array => {
+        const view = writableView(v);
+        if (view) return view;
+        const copy = Float32Array.from(v.dataSync());
+        writes.push([v, copy]);
+        return copy;
+      };
+      const p = values(variable);
+      const slotValues = slotNames.map((s) => values(slots.get(variable, s)));
+      update(p, grad(), scale, rate, iterations, (s) => slotValues[slotNames.indexOf(s)]!);
+      for (const [v, copy] of writes) writeVariable(v, copy);
+    }
+  };
   return {
     name,
     get iterations() {
@@ -68,6 +109,7 @@ function optimizer(name: string, lr: LearningRate, rule: Rule): Optimizer {
         }
       });
     },
+    ...(hostRule ? { applyHost: (entries: readonly HostGradient[]) => (hostUpdate(entries, hostRule), true) } : {}),
     dispose: () => slots.dispose(),
   };
 }
@@ -100,11 +142,32 @@ function adamRule(o: AdamOptions, amsgrad: boolean): Rule {
   };
 }
 
+/** `adamRule` in one loop per variable, in double precision, each stored value rounded to float32. */
+function adamHostRule(o: AdamOptions, amsgrad: boolean): HostRule {
+  const b1 = o.beta1 ?? 0.9;
+  const b2 = o.beta2 ?? 0.999;
+  const eps = o.eps ?? 1e-8;
+  return (p, g, scale, lr, t, slot) => {
+    const m = slot('m');
+    const s = slot('v');
+    const vmax = amsgrad ? slot('vmax') : undefined;
+    const c1 = 1 - b1 ** t;
+    const c2 = 1 - b2 ** t;
+    for (let i = 0; i < p.length; i++) {
+      const gi = g[i]! * scale;
+      const mi = (m[i] = b1 * m[i]! + (1 - b1) * gi);
+      let si = (s[i] = b2 * s[i]! + (1 - b2) * gi * gi);
+      if (vmax) si = vmax[i] = Math.max(vmax[i]!, si);
+      p[i] = p[i]! - lr * ((mi / c1) / (Math.sqrt(si / c2) + eps));
+    }
+  };
+}
+
 /** Adam (Kingma & Ba); default lr 1e-3. */
-export const adam = (o: AdamOptions = {}): Optimizer => optimizer('adam', o.lr ?? 1e-3, adamRule(o, false));
+export const adam = (o: AdamOptions = {}): Optimizer => optimizer('adam', o.lr ?? 1e-3, adamRule(o, false), adamHostRule(o, false), ['m', 'v']);
 
 /** AMSGrad: Adam with a non-decreasing second-moment estimate (Reddi et al.). */
-export const amsgrad = (o: AdamOptions = {}): Optimizer => optimizer('amsgrad', o.lr ?? 1e-3, adamRule(o, true));
+export const amsgrad = (o: AdamOptions = {}): Optimizer => optimizer('amsgrad', o.lr ?? 1e-3, adamRule(o, true), adamHostRule(o, true), ['m', 'v', 'vmax']);
 
 export interface RmspropOptions {
   readonly lr?: LearningRate;
@@ -116,11 +179,24 @@ export interface RmspropOptions {
 export const rmsprop = (o: RmspropOptions = {}): Optimizer => {
   const decay = o.decay ?? 0.9;
   const eps = o.eps ?? 1e-8;
-  return optimizer('rmsprop', o.lr ?? 1e-3, (v, g, lr, _t, slots) => {
-    const ms = slots.get(v, 'ms');
-    ms.assign(tf.add(tf.mul(ms, decay), tf.mul(tf.square(g), 1 - decay)));
-    v.assign(tf.sub(v, tf.mul(lr, tf.div(g, tf.add(tf.sqrt(ms), eps)))));
-  });
+  return optimizer(
+    'rmsprop',
+    o.lr ?? 1e-3,
+    (v, g, lr, _t, slots) => {
+      const ms = slots.get(v, 'ms');
+      ms.assign(tf.add(tf.mul(ms, decay), tf.mul(tf.square(g), 1 - decay)));
+      v.assign(tf.sub(v, tf.mul(lr, tf.div(g, tf.add(tf.sqrt(ms), eps)))));
+    },
+    (p, g, scale, lr, _t, slot) => {
+      const ms = slot('ms');
+      for (let i = 0; i < p.length; i++) {
+        const gi = g[i]! * scale;
+        const si = (ms[i] = decay * ms[i]! + (1 - decay) * gi * gi);
+        p[i] = p[i]! - lr * (gi / (Math.sqrt(si) + eps));
+      }
+    },
+    ['ms'],
+  );
 };
 
 export interface SgdOptions {
@@ -131,13 +207,25 @@ export interface SgdOptions {
 /** Stochastic gradient descent with optional (heavy-ball) momentum; default lr 1e-2. */
 export const sgd = (o: SgdOptions = {}): Optimizer => {
   const momentum = o.momentum ?? 0;
-  return optimizer('sgd', o.lr ?? 1e-2, (v, g, lr, _t, slots) => {
-    if (momentum === 0) {
-      v.assign(tf.sub(v, tf.mul(lr, g)));
-      return;
-    }
-    const buf = slots.get(v, 'momentum');
-    buf.assign(tf.add(tf.mul(buf, momentum), g));
-    v.assign(tf.sub(v, tf.mul(lr, buf)));
-  });
+  return optimizer(
+    'sgd',
+    o.lr ?? 1e-2,
+    (v, g, lr, _t, slots) => {
+      if (momentum === 0) {
+        v.assign(tf.sub(v, tf.mul(lr, g)));
+        return;
+      }
+      const buf = slots.get(v, 'momentum');
+      buf.assign(tf.add(tf.mul(buf, momentum), g));
+      v.assign(tf.sub(v, tf.mul(lr, buf)));
+    },
+    (p, g, scale, lr, _t, slot) => {
+      const buf = momentum === 0 ? undefined : slot('momentum');
+      for (let i = 0; i < p.length; i++) {
+        const gi = g[i]! * scale;
+        p[i] = p[i]! - lr * (buf ? (buf[i] = momentum * buf[i]! + gi) : gi);
+      }
+    },
+    momentum === 0 ? [] : ['momentum'],
+  );
 };

@@ -1,9 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
+import { activeNativeAddon } from '../runtime/backend.js';
+import { hostValues } from '../runtime/compile/host-memory.js';
+import { fail } from '../runtime/errors.js';
 import { getParamStore } from '../runtime/param-store.js';
 import { currentRandom, Stream } from '../runtime/rng.js';
-import { estimatorsOf, gradients, type GradientOptions } from './gradients.js';
+import { StepCompiler, type ReplayedGradients } from './compiled-step.js';
+import { estimatorsOf, gradientTensors, type GradientOptions } from './gradients.js';
 import { reportNonFinite } from './nonfinite.js';
-import { adam, type Optimizer } from './optim.js';
+import { adam, type HostGradient, type Optimizer } from './optim.js';
 import type { Program } from './program.js';
 
 export interface SviOptions extends Omit<GradientOptions, 'seed'> {
@@ -13,6 +17,11 @@ export interface SviOptions extends Omit<GradientOptions, 'seed'> {
   readonly clip?: number | { readonly model?: number; readonly guide?: number };
   /** Seed of every step's randomness; default: a fork of the current random scope. */
   readonly seed?: number | string;
+  /**
+   * Replay recorded steps as compiled programs (docs/compile.md): same numbers as eager steps, seed for
+   * seed, without tfjs's per-kernel cost. Default true; false runs every step eagerly.
+   */
+  readonly compile?: boolean;
 }
 
 export interface StepResult {
@@ -32,13 +41,23 @@ export interface Svi<A extends unknown[]> {
   readonly optimizer: Optimizer;
   /** Steps taken. */
   readonly steps: number;
+  /**
+   * How the last step ran: 'compiled', 'eager' (compile: false), 'recording' (the first steps of a
+   * structure), or 'eager: <why>' when its structure cannot be compiled.
+   */
+  readonly mode: string;
 }
 
-/** Sum of squares of each group of tensors, read back in a single sync. */
-function squaredNorms(groups: readonly (readonly tf.Tensor[])[]): number[] {
-  return Array.from(
-    tf.tidy(() => tf.stack(groups.map((g) => (g.length === 0 ? tf.scalar(0) : tf.addN(g.map((t) => tf.sum(tf.square(t))))))).dataSync()),
-  );
+function sumOfSquares(values: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < values.length; i++) s += values[i]! * values[i]!;
+  return s;
+}
+
+/** The global norm of each group, summed on the host (no kernels, no copies where memory is addressable). */
+function groupNorms(groups: Readonly<Record<'model' | 'guide', readonly string[]>>, values: (name: string) => ArrayLike<number>): { model: number; guide: number } {
+  const norm = (names: readonly string[]): number => Math.sqrt(names.reduce((s, n) => s + sumOfSquares(values(n)), 0));
+  return { model: norm(groups.model), guide: norm(groups.guide) };
 }
 
 /**
@@ -52,43 +71,94 @@ function squaredNorms(groups: readonly (readonly tf.Tensor[])[]): number[] {
  */
 export function svi<A extends unknown[]>(model: Program<A>, guide: Program<A>, options: SviOptions): Svi<A> {
   estimatorsOf(options); // fail early on a missing estimator
+  if (options.compile !== undefined && typeof options.compile !== 'boolean') {
+    fail('invalid-argument', `svi: compile must be true or false, got ${String(options.compile)}`, 'compile');
+  }
   const optimizer = options.optimizer ?? adam();
   const root = options.seed === undefined ? currentRandom().shared.fork() : Stream.fromSeed(options.seed);
   const clip = typeof options.clip === 'number' ? { model: options.clip, guide: options.clip } : (options.clip ?? {});
+  const compiler = options.compile === false ? undefined : new StepCompiler(activeNativeAddon());
   let steps = 0;
+  let mode = compiler ? 'recording' : 'eager';
+
+  const groupsOf = (names: readonly string[]): Record<'model' | 'guide', string[]> => {
+    const store = getParamStore();
+    return { model: names.filter((n) => store.role(n) === 'model'), guide: names.filter((n) => store.role(n) !== 'model') };
+  };
+  const factors = (gradNorm: { model: number; guide: number }): { model: number; guide: number } => {
+    const factor = (group: 'model' | 'guide'): number => {
+      const limit = clip[group];
+      return limit !== undefined && gradNorm[group] > limit ? limit / gradNorm[group] : 1;
+    };
+    return { model: factor('model'), guide: factor('guide') };
+  };
+
+  /** Finish a replayed step on the host; undefined (nothing changed) when something is not finite. */
+  const finishReplay = (r: ReplayedGradients): StepResult | undefined => {
+    const names = [...r.grads.keys()];
+    const groups = groupsOf(names);
+    const gradNorm = groupNorms(groups, (n) => r.grads.get(n)!);
+    if (!Number.isFinite(gradNorm.model) || !Number.isFinite(gradNorm.guide) || !Number.isFinite(r.loss)) return undefined;
+    const scale = factors(gradNorm);
+    const store = getParamStore();
+    const entries: HostGradient[] = names.map((n) => ({ variable: store.variable(n), grad: () => r.grads.get(n)!, scale: scale[store.role(n) === 'model' ? 'model' : 'guide'] }));
+    if (!optimizer.applyHost?.(entries)) {
+      const byVariable = new Map(entries.map((e) => [e.variable.name, tf.tensor(Float32Array.from(e.grad(), (g) => g * e.scale), e.variable.shape)] as const));
+      optimizer.apply(entries.map((e) => e.variable), byVariable);
+      for (const g of byVariable.values()) g.dispose();
+    }
+    return { loss: r.loss, logMarginal: r.objective, cost: r.cost, gradNorm, stats: r.stats };
+  };
+
   return {
     optimizer,
     get steps() {
       return steps;
     },
+    get mode() {
+      return mode;
+    },
     step(...args: A): StepResult {
       const stream = root.split(steps);
-      const result = gradients(model, guide, args, { ...options, seed: stream });
+      const key = compiler?.key(args);
+      if (compiler && key !== undefined) {
+        const replayed = compiler.replay(key, args, stream);
+        const result = replayed && finishReplay(replayed);
+        if (result) {
+          steps++;
+          mode = 'compiled';
+          return result;
+        }
+      }
+      const compute = () => gradientTensors(model, guide, args, { ...options, seed: stream });
+      const t = compiler && key !== undefined ? compiler.eager(key, args, stream, compute) : compute();
+      mode = compiler && key !== undefined ? compiler.status(key) : 'eager';
+      const loss = t.loss.dataSync()[0]!;
+      const logMarginal = t.objective.dataSync()[0]!;
+      t.loss.dispose();
+      t.objective.dispose();
+      const result = { grads: t.grads, loss, cost: t.cost };
       const store = getParamStore();
       const names = Object.keys(result.grads);
-      const groups = { model: names.filter((n) => store.role(n) === 'model'), guide: names.filter((n) => store.role(n) !== 'model') };
-      // Both groups' squared norms in one read: a non-finite gradient makes its group's sum non-finite.
-      const [modelSq, guideSq] = squaredNorms([groups.model, groups.guide].map((g) => g.map((n) => result.grads[n]!)));
-      if (!Number.isFinite(modelSq) || !Number.isFinite(guideSq) || !Number.isFinite(result.loss)) {
+      const groups = groupsOf(names);
+      // A non-finite gradient makes its group's norm non-finite.
+      const gradNorm = groupNorms(groups, (n) => hostValues(result.grads[n]!));
+      if (!Number.isFinite(gradNorm.model) || !Number.isFinite(gradNorm.guide) || !Number.isFinite(result.loss)) {
         const bad = names.filter((n) => !tf.tidy(() => tf.all(tf.isFinite(result.grads[n]!)).dataSync()[0] === 1));
         for (const g of Object.values(result.grads)) g.dispose();
         reportNonFinite({ model, guide, args, vectorize: options.vectorize ?? true }, stream.split(10), result.cost, bad, result.loss);
       }
-      const gradNorm = { model: Math.sqrt(modelSq!), guide: Math.sqrt(guideSq!) };
-      const byVariable = new Map<string, tf.Tensor>();
-      for (const group of ['model', 'guide'] as const) {
-        const limit = clip[group];
-        const factor = limit !== undefined && gradNorm[group] > limit ? limit / gradNorm[group] : 1;
-        for (const n of groups[group]) {
-          const g = result.grads[n]!;
-          byVariable.set(store.variable(n).name, factor === 1 ? g : tf.mul(g, factor));
-          if (factor !== 1) g.dispose();
-        }
+      const scale = factors(gradNorm);
+      const entries: HostGradient[] = names.map((n) => ({ variable: store.variable(n), grad: () => hostValues(result.grads[n]!), scale: scale[store.role(n) === 'model' ? 'model' : 'guide'] }));
+      if (!optimizer.applyHost?.(entries)) {
+        const byVariable = new Map<string, tf.Tensor>();
+        for (const e of entries) byVariable.set(e.variable.name, e.scale === 1 ? result.grads[names[entries.indexOf(e)]!]! : tf.mul(result.grads[names[entries.indexOf(e)]!]!, e.scale));
+        optimizer.apply(entries.map((e) => e.variable), byVariable);
+        for (const [i, g] of [...byVariable.values()].entries()) if (entries[i]!.scale !== 1) g.dispose();
       }
-      optimizer.apply(names.map((n) => store.variable(n)), byVariable);
-      for (const g of byVariable.values()) g.dispose();
+      for (const g of Object.values(result.grads)) g.dispose();
       steps++;
-      return { loss: result.loss, logMarginal: result.logMarginal, cost: result.cost, gradNorm, stats: result.stats };
+      return { loss, logMarginal, cost: t.cost, gradNorm, stats: t.stats };
     },
   };
 }

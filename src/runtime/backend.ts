@@ -113,6 +113,12 @@ function kernelChoice(): KernelChoice {
 }
 
 let warnedUnavailable = false;
+let nativeAddon: import('./fast/addon.js').NativeAddon | undefined;
+
+/** The native addon when the active backend runs native kernels (compiled steps call it directly). */
+export function activeNativeAddon(): import('./fast/addon.js').NativeAddon | undefined {
+  return activeKernels === 'native' ? nativeAddon : undefined;
+}
 let fastModule: Promise<typeof import('./fast/index.js')> | undefined;
 
 /**
@@ -144,6 +150,7 @@ async function applyKernels(name: BackendName, choice: KernelChoice): Promise<Ke
     return 'stock';
   }
   fast.installNativeKernels(name, load.addon);
+  nativeAddon = load.addon;
   return 'native';
 }
 

@@ -20,13 +20,59 @@ function mix32(x: number): number {
 
 const TWO_POW_32 = 4294967296;
 
+/**
+ * How a stream was derived from its parent, so a compiled step can derive the same stream from the next
+ * step's root (src/runtime/compile/): `split(index)`, or `fork()` taken when the parent's counter stood at
+ * `counter`.
+ */
+export type StreamOrigin = { readonly parent: Stream; readonly index: number } | { readonly parent: Stream; readonly forkedAt: number };
+
+/** Told of every host-side draw while a step is being captured (compile mode); see `watchHostDraws`. */
+let hostDrawWatcher: ((stream: Stream) => void) | undefined;
+let hostDrawsHidden = 0;
+
+/** Watch draws made on the host (outside `RandomSource` tensor fills) until the returned function is called. */
+export function watchHostDraws(watcher: (stream: Stream) => void): () => void {
+  const previous = hostDrawWatcher;
+  hostDrawWatcher = watcher;
+  return () => {
+    hostDrawWatcher = previous;
+  };
+}
+
+function hidingHostDraws<T>(thunk: () => T): T {
+  hostDrawsHidden++;
+  try {
+    return thunk();
+  } finally {
+    hostDrawsHidden--;
+  }
+}
+
 /** A stream of independent uniforms, identified by a 64-bit key; `split(i)` derives child streams. */
 export class Stream {
   #counter = 0;
+  /** Where this stream came from (undefined for a root). */
+  readonly origin: StreamOrigin | undefined;
   private constructor(
     private readonly keyA: number,
     private readonly keyB: number,
-  ) {}
+    origin?: StreamOrigin,
+  ) {
+    this.origin = origin;
+  }
+
+  /** Draws taken so far (the counter of the next one). */
+  get position(): number {
+    return this.#counter;
+  }
+
+  /** This stream's keys with the counter at `position`: replays draws that started there. */
+  at(position: number): Stream {
+    const copy = new Stream(this.keyA, this.keyB, this.origin);
+    copy.#counter = position;
+    return copy;
+  }
 
   /** A root stream from a user seed (any finite number or string). */
   static fromSeed(seed: number | string): Stream {
@@ -46,15 +92,19 @@ export class Stream {
     const hi = Math.floor(index / TWO_POW_32) >>> 0;
     const a = mix32(this.keyA ^ mix32(lo ^ 0x632be5ab) ^ Math.imul(hi, 0x2545f491));
     const b = mix32(this.keyB + mix32(lo + 0x9e3779b9) + Math.imul(hi, 0x68e31da4));
-    return new Stream(a, mix32(a ^ b ^ 0x5bd1e995));
+    return new Stream(a, mix32(a ^ b ^ 0x5bd1e995), { parent: this, index });
   }
 
   /** A fresh child stream that advances this one, so successive forks differ. */
   fork(): Stream {
-    return this.split(this.nextUint32() + TWO_POW_32 * (this.nextUint32() & 0x1fffff));
+    const forkedAt = this.#counter;
+    const index = hidingHostDraws(() => this.nextUint32() + TWO_POW_32 * (this.nextUint32() & 0x1fffff));
+    const child = this.split(index);
+    return new Stream(child.keyA, child.keyB, { parent: this, forkedAt });
   }
 
   nextUint32(): number {
+    if (hostDrawWatcher && hostDrawsHidden === 0) hostDrawWatcher(this);
     const c = this.#counter++;
     const lo = c >>> 0;
     const hi = Math.floor(c / TWO_POW_32);
@@ -115,6 +165,33 @@ export function float32Uniform(stream: Stream): number {
   return Math.min(Math.max(stream.uniform(), 1e-7), 1 - 6e-8);
 }
 
+/** What a tensor fill drew: enough to draw the same numbers again from re-derived streams. */
+export interface FillRecord {
+  readonly kind: 'uniform' | 'normal' | 'custom';
+  readonly shape: readonly number[];
+  readonly dtype: 'float32' | 'int32';
+  /** The stream of each chunk of the leading dim, and its counter when the fill started. */
+  readonly streams: readonly Stream[];
+  readonly starts: readonly number[];
+}
+
+let fillWatcher: ((tensor: tf.Tensor, fill: FillRecord) => void) | undefined;
+
+/** Told of every tensor a `ChunkedRandomSource` fills, until the returned function is called. */
+export function watchFills(watcher: (tensor: tf.Tensor, fill: FillRecord) => void): () => void {
+  const previous = fillWatcher;
+  fillWatcher = watcher;
+  return () => {
+    fillWatcher = previous;
+  };
+}
+
+/** Draw `count` numbers of a fill's `kind` from `stream` into `out` at `offset` (compiled replays). */
+export function drawInto(kind: 'uniform' | 'normal', stream: Stream, out: Float32Array, offset: number, count: number): void {
+  if (kind === 'normal') for (let j = 0; j < count; j++) out[offset + j] = stream.normal();
+  else for (let j = 0; j < count; j++) out[offset + j] = float32Uniform(stream);
+}
+
 /**
  * A source whose leading dim is split into chunks, chunk k drawn from `streams[k]`. With one stream
  * the shape is drawn whole (no particle dim required).
@@ -146,23 +223,33 @@ export class ChunkedRandomSource implements RandomSource {
     draw: (stream: Stream, flatIndex: number) => number,
     dtype: 'float32' | 'int32' = 'float32',
   ): tf.Tensor {
+    return this.#fill(shape, draw, dtype, 'custom');
+  }
+
+  #fill(shape: readonly number[], draw: (stream: Stream, flatIndex: number) => number, dtype: 'float32' | 'int32', kind: FillRecord['kind']): tf.Tensor {
     const n = size(shape);
     const chunks = this.chunks(shape);
     const per = n / chunks;
     const out = dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
-    for (let c = 0; c < chunks; c++) {
-      const s = this.streams[c]!;
-      for (let j = 0; j < per; j++) out[c * per + j] = draw(s, c * per + j);
-    }
-    return tf.tensor(out, [...shape], dtype);
+    const streams = this.streams.slice(0, chunks);
+    const starts = streams.map((s) => s.position);
+    hidingHostDraws(() => {
+      for (let c = 0; c < chunks; c++) {
+        const s = streams[c]!;
+        for (let j = 0; j < per; j++) out[c * per + j] = draw(s, c * per + j);
+      }
+    });
+    const tensor = tf.tensor(out, [...shape], dtype);
+    fillWatcher?.(tensor, { kind, shape: [...shape], dtype, streams, starts });
+    return tensor;
   }
 
   uniform(shape: readonly number[]): tf.Tensor {
-    return this.fill(shape, (s) => float32Uniform(s));
+    return this.#fill(shape, (s) => float32Uniform(s), 'float32', 'uniform');
   }
 
   normal(shape: readonly number[]): tf.Tensor {
-    return this.fill(shape, (s) => s.normal());
+    return this.#fill(shape, (s) => s.normal(), 'float32', 'normal');
   }
 }
 
