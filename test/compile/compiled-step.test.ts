@@ -1,0 +1,211 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { bernoulli, normal } from '../../src/dsl/distributions/index.js';
+import { mlp } from '../../src/dsl/nn.js';
+import { observe, param, sample } from '../../src/dsl/primitives.js';
+import { elbo, iwae, rws, sumo, svi, type Estimator } from '../../src/inference/index.js';
+import { adam, amsgrad, rmsprop, sgd, type Optimizer } from '../../src/inference/optim.js';
+import { clearParamStore, getParamStore, plate } from '../../src/runtime/index.js';
+
+afterEach(() => clearParamStore());
+
+/** Three sites: two latents and ten observations (the bench's tiny model). */
+const x10 = (): tf.Tensor1D => tf.tensor1d([0.3, -1.2, 0.8, 1.9, 0.1, -0.4, 1.1, 0.6, -0.9, 0.2]);
+const tinyModel = (data: tf.Tensor1D): void => {
+  const mu = sample('mu', normal(0, 1));
+  const logSigma = sample('logSigma', normal(0, 1));
+  plate('data', data.shape[0], () => observe('x', normal(mu, tf.exp(logSigma)), data));
+};
+const tinyGuide = (): void => {
+  sample('mu', normal(param('mu.loc', 0), param('mu.scale', 1, { constraint: 'positive' })));
+  sample('logSigma', normal(param('logSigma.loc', 0), param('logSigma.scale', 1, { constraint: 'positive' })));
+};
+
+/** A small VAE: per-datapoint latents in a plate, MLP encoder and decoder, Bernoulli pixels. */
+const pixels = 12;
+const latent = 3;
+const vaeData = (): tf.Tensor2D => tf.tidy(() => tf.cast(tf.greater(tf.sin(tf.reshape(tf.range(0, 8 * pixels), [8, pixels])), 0), 'float32') as tf.Tensor2D);
+const vaeModel = (x: tf.Tensor2D): void => {
+  const decoder = mlp('decoder', [latent, 8, pixels]);
+  plate('data', x.shape[0], () => {
+    const z = sample('z', normal(tf.zeros([latent]), tf.ones([latent])).toEvent(1));
+    observe('x', bernoulli({ logits: decoder(z) }).toEvent(1), x);
+  });
+};
+const vaeGuide = (x: tf.Tensor2D): void => {
+  const encoder = mlp('encoder', [pixels, 8, 2 * latent]);
+  plate('data', x.shape[0], () => {
+    const h = encoder(x);
+    const loc = tf.slice(h, [0, 0], [-1, latent]);
+    const scale = tf.add(tf.softplus(tf.slice(h, [0, latent], [-1, latent])), 1e-3);
+    sample('z', normal(loc, scale).toEvent(1));
+  });
+};
+
+interface Run {
+  readonly losses: number[];
+  readonly objectives: number[];
+  readonly params: Record<string, number[]>;
+  readonly modes: string[];
+}
+
+function train<A extends unknown[]>(model: (...a: A) => void, guide: (...a: A) => void, args: A, make: () => { estimator: Estimator; optimizer: Optimizer }, compile: boolean, steps: number): Run {
+  clearParamStore();
+  const { estimator, optimizer } = make();
+  const fit = svi(model, guide, { estimator, optimizer, seed: 11, compile, clip: 50 });
+  const losses: number[] = [];
+  const objectives: number[] = [];
+  const modes: string[] = [];
+  for (let i = 0; i < steps; i++) {
+    const r = fit.step(...args);
+    losses.push(r.loss);
+    objectives.push(r.logMarginal);
+    modes.push(fit.mode);
+  }
+  const store = getParamStore();
+  const params = Object.fromEntries(store.names().map((n) => [n, Array.from(store.variable(n).dataSync())]));
+  return { losses, objectives, params, modes };
+}
+
+/** Relative float32 agreement, allowing for rounding that compounds over the steps. */
+function expectClose(a: readonly number[], b: readonly number[], tol = 2e-4): void {
+  expect(a.length).toBe(b.length);
+  for (let i = 0; i < a.length; i++) expect(Math.abs(a[i]! - b[i]!)).toBeLessThanOrEqual(tol * (1 + Math.abs(a[i]!)));
+}
+
+const cases: readonly { name: string; make: () => { estimator: Estimator; optimizer: Optimizer } }[] = [
+  { name: 'elbo / adam', make: () => ({ estimator: elbo(), optimizer: adam({ lr: 0.05 }) }) },
+  { name: 'elbo particles 4 / amsgrad', make: () => ({ estimator: elbo({ particles: 4 }), optimizer: amsgrad({ lr: 0.05 }) }) },
+  { name: 'iwae k 5 / rmsprop', make: () => ({ estimator: iwae({ k: 5 }), optimizer: rmsprop({ lr: 0.01 }) }) },
+  { name: 'iwae dreg k 5 / sgd momentum', make: () => ({ estimator: iwae({ k: 5, dreg: true }), optimizer: sgd({ lr: 0.01, momentum: 0.9 }) }) },
+  { name: 'rws k 4 / adam', make: () => ({ estimator: rws({ k: 4 }), optimizer: adam({ lr: 0.02 }) }) },
+];
+
+describe('compiled steps give the eager numbers, seed for seed', () => {
+  for (const c of cases) {
+    it(`tiny model, ${c.name}`, () => {
+      const x = x10();
+      const eager = train(tinyModel, tinyGuide, [x], c.make, false, 30);
+      const compiled = train(tinyModel, tinyGuide, [x], c.make, true, 30);
+      expect(compiled.modes.slice(-10).every((m) => m === 'compiled')).toBe(true);
+      expect(eager.modes.every((m) => m === 'eager')).toBe(true);
+      expectClose(compiled.losses, eager.losses);
+      expectClose(compiled.objectives, eager.objectives);
+      for (const name of Object.keys(eager.params)) expectClose(compiled.params[name]!, eager.params[name]!);
+      // Fresh randomness every replay: the losses of the compiled steps are not one repeated number.
+      expect(new Set(compiled.losses.slice(-10)).size).toBe(10);
+      x.dispose();
+    });
+  }
+
+  it('a small VAE (MLPs, plates, Bernoulli pixels), iwae k 3', () => {
+    const x = vaeData();
+    const make = () => ({ estimator: iwae({ k: 3 }), optimizer: adam({ lr: 0.01 }) });
+    const eager = train(vaeModel, vaeGuide, [x], make, false, 25);
+    const compiled = train(vaeModel, vaeGuide, [x], make, true, 25);
+    expect(compiled.modes.at(-1)).toBe('compiled');
+    expectClose(compiled.losses, eager.losses, 1e-3);
+    for (const name of Object.keys(eager.params)) expectClose(compiled.params[name]!, eager.params[name]!, 1e-3);
+    x.dispose();
+  });
+});
+
+describe('what a compiled step checks', () => {
+  it('a replay that repeated the recorded randomness would differ from eager steps', () => {
+    // The seed-for-seed tests above would fail such a replay: show that its losses differ from eager ones.
+    const x = x10();
+    const make = () => ({ estimator: elbo(), optimizer: adam({ lr: 0.05 }) });
+    const eager = train(tinyModel, tinyGuide, [x], make, false, 12);
+    clearParamStore();
+    const fit = svi(tinyModel, tinyGuide, { ...make(), seed: 11, compile: true, clip: 50 });
+    const repeated: number[] = [];
+    for (let i = 0; i < 12; i++) repeated.push(fit.step(x).loss);
+    expect(repeated.slice(0, 4)).toEqual(eager.losses.slice(0, 4)); // recording steps are eager steps
+    expect(Math.abs(repeated[10]! - eager.losses[10]!)).toBeLessThan(1e-3);
+    expect(Math.abs(eager.losses[10]! - eager.losses[9]!)).toBeGreaterThan(1e-3);
+    x.dispose();
+  });
+
+  it('control flow on a value read back keeps the step eager when the value changes', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    // The model takes a different branch depending on the sign of a draw: a guard on the read value.
+    const model = (data: tf.Tensor1D): void => {
+      const mu = sample('mu', normal(0, 1));
+      const positive = mu.dataSync()[0]! > 0;
+      plate('data', data.shape[0], () => observe('x', normal(positive ? tf.mul(mu, 2) : mu, 1), data));
+    };
+    const guide = (): void => {
+      sample('mu', normal(param('loc', 0), param('scale', 1, { constraint: 'positive' })));
+    };
+    const x = x10();
+    const make = () => ({ estimator: elbo(), optimizer: adam({ lr: 0.05 }) });
+    const eager = train(model, guide, [x], make, false, 20);
+    const compiled = train(model, guide, [x], make, true, 20);
+    expect(compiled.modes.at(-1)).toMatch(/^eager: /);
+    expect(compiled.losses).toEqual(eager.losses);
+    expect(warn.mock.calls.some(([m]) => /runs eagerly/.test(String(m)))).toBe(true);
+    warn.mockRestore();
+    x.dispose();
+  });
+
+  it('a structure that changes (another data shape) gets its own program; the first stays in use', () => {
+    const x = x10();
+    const y = tf.tensor1d([0.5, 0.7, -0.1]);
+    clearParamStore();
+    const fit = svi(tinyModel, tinyGuide, { estimator: elbo(), optimizer: adam({ lr: 0.05 }), seed: 1 });
+    for (let i = 0; i < 5; i++) fit.step(x);
+    expect(fit.mode).toBe('compiled');
+    fit.step(y);
+    expect(fit.mode).toBe('recording');
+    fit.step(x);
+    expect(fit.mode).toBe('compiled');
+    x.dispose();
+    y.dispose();
+  });
+
+  it('host-side random draws (SUMO draws its level K on the host) keep the step eager, with the reason', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    // SUMO estimates the model's gradient, so the model needs a param of its own.
+    const model = (data: tf.Tensor1D): void => {
+      const mu = sample('mu', normal(param('prior.loc', 0), 1));
+      plate('data', data.shape[0], () => observe('x', normal(mu, 1), data));
+    };
+    const guide = (): void => {
+      sample('mu', normal(param('loc', 0), param('scale', 1, { constraint: 'positive' })));
+    };
+    const x = x10();
+    clearParamStore();
+    const fit = svi(model, guide, { estimator: sumo(), optimizer: adam({ lr: 0.01 }), seed: 1 });
+    for (let i = 0; i < 4; i++) fit.step(x);
+    expect(fit.mode).toMatch(/eager: .*host/);
+    warn.mockRestore();
+    x.dispose();
+  });
+
+  it('keeps the number of tensors flat over many compiled steps', () => {
+    const x = x10();
+    clearParamStore();
+    const fit = svi(tinyModel, tinyGuide, { estimator: iwae({ k: 4 }), optimizer: adam({ lr: 0.01 }), seed: 1 });
+    for (let i = 0; i < 10; i++) fit.step(x);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 10_000; i++) fit.step(x);
+    expect(fit.mode).toBe('compiled');
+    expect(tf.memory().numTensors).toBe(before);
+    x.dispose();
+  });
+
+  it('runs no tfjs kernel in a compiled step', async () => {
+    const x = x10();
+    clearParamStore();
+    const fit = svi(tinyModel, tinyGuide, { estimator: elbo(), optimizer: adam({ lr: 0.01 }), seed: 1 });
+    for (let i = 0; i < 5; i++) fit.step(x);
+    const info = await tf.profile(() => void fit.step(x));
+    expect(fit.mode).toBe('compiled');
+    expect(info.kernels.length).toBe(0);
+    x.dispose();
+  });
+
+  it('refuses a compile option that is not a boolean', () => {
+    expect(() => svi(tinyModel, tinyGuide, { estimator: elbo(), compile: 'yes' as unknown as boolean })).toThrow(/compile must be true or false/);
+  });
+});
