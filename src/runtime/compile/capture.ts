@@ -155,8 +155,10 @@ export function capture<R>(fn: () => R, context: CaptureContext): Recording<R> {
   // Kernels dispatched while another runs (the engine's clones of tensors it saves for the backward
   // pass) are recorded after it, in the order they finished: their inputs may be its outputs.
   let nested: { name: string; inputs: Record<string, tf.Tensor>; attrs: Record<string, unknown>; outs: tf.Tensor[] }[] = [];
+  // Optional inputs (a fused product's missing bias) arrive as null or undefined entries.
+  const present = (inputs: Record<string, tf.Tensor>): string[] => Object.keys(inputs).filter((n) => inputs[n] != null);
   const record = (name: string, inputs: Record<string, tf.Tensor>, attrs: Record<string, unknown>, outs: tf.Tensor[], inputSlots?: number[]): void => {
-    const inputNames = Object.keys(inputs);
+    const inputNames = present(inputs);
     const ins = inputSlots ?? inputNames.map((n) => inputSlot(inputs[n]!));
     calls.push({ kernel: name, inputNames, inputs: ins, attrs: { ...(attrs ?? {}) }, outputs: outs.map((t) => addSlot(t)) });
   };
@@ -166,7 +168,7 @@ export function capture<R>(fn: () => R, context: CaptureContext): Recording<R> {
       nested.push({ name, inputs, attrs, outs: Array.isArray(out) ? out : [out] });
       return out;
     }
-    const inputSlots = Object.keys(inputs).map((n) => inputSlot(inputs[n]!));
+    const inputSlots = present(inputs).map((n) => inputSlot(inputs[n]!));
     depth++;
     let out: tf.Tensor | tf.Tensor[];
     try {

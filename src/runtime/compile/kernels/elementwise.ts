@@ -28,6 +28,11 @@ const UNARY: Readonly<Record<string, Unary>> = {
   Reciprocal: (x) => 1 / x,
   Relu: (x) => (x < 0 ? 0 : x),
   Rsqrt: (x) => 1 / Math.sqrt(x),
+  // Halves to even, as tfjs rounds.
+  Round: (x) => {
+    const r = Math.round(x);
+    return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+  },
   Sigmoid: (x) => 1 / (1 + Math.exp(-x)),
   Sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : NaN),
   Sin: Math.sin,
