@@ -42,10 +42,11 @@ const MAX_GUARD_FAILURES = 3;
 
 const noted = new Set<string>();
 
-function note(reason: string): void {
-  if (noted.has(reason)) return;
-  noted.add(reason);
-  console.warn(`roulette compile: this step runs eagerly: ${reason} (svi({ compile: false }) turns compilation off)`);
+/** The default note: console.warn, once per reason in a process. */
+function warnOnce(note: string): void {
+  if (noted.has(note)) return;
+  noted.add(note);
+  console.warn(note);
 }
 
 function outputsOf(recording: Recording<GradientTensors>): Outputs | string {
@@ -138,7 +139,12 @@ function argAt(args: readonly unknown[], path: readonly number[]): tf.Tensor {
 export class StepCompiler {
   readonly #entries = new Map<string, Entry>();
 
-  constructor(private readonly addon: NativeAddon | undefined) {}
+  readonly #told = new Set<string>();
+
+  constructor(
+    private readonly addon: NativeAddon | undefined,
+    private readonly onNote: (note: string) => void = warnOnce,
+  ) {}
 
   /** The structure key of a step on `args`. */
   key(args: readonly unknown[]): string {
@@ -214,6 +220,8 @@ export class StepCompiler {
 
   #off(key: string, reason: string): void {
     this.#entries.set(key, { state: 'eager', reason });
-    note(reason);
+    if (this.#told.has(reason)) return;
+    this.#told.add(reason);
+    this.onNote(`roulette compile: this step runs eagerly: ${reason} (svi({ compile: false }) turns compilation off)`);
   }
 }

@@ -22,6 +22,8 @@ export interface SviOptions extends Omit<GradientOptions, 'seed'> {
    * seed, without tfjs's per-kernel cost. Default true; false runs every step eagerly.
    */
   readonly compile?: boolean;
+  /** Told once per reason why a step structure runs eagerly; default: console.warn. */
+  readonly onCompileNote?: (note: string) => void;
 }
 
 export interface StepResult {
@@ -77,7 +79,7 @@ export function svi<A extends unknown[]>(model: Program<A>, guide: Program<A>, o
   const optimizer = options.optimizer ?? adam();
   const root = options.seed === undefined ? currentRandom().shared.fork() : Stream.fromSeed(options.seed);
   const clip = typeof options.clip === 'number' ? { model: options.clip, guide: options.clip } : (options.clip ?? {});
-  const compiler = options.compile === false ? undefined : new StepCompiler(activeNativeAddon());
+  const compiler = options.compile === false ? undefined : new StepCompiler(activeNativeAddon(), options.onCompileNote);
   let steps = 0;
   let mode = compiler ? 'recording' : 'eager';
 

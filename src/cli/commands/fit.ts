@@ -126,6 +126,10 @@ export async function fitCommand(argv: readonly string[]): Promise<number> {
     optimizer: adam({ lr }),
     seed,
     ...(clip === undefined ? {} : { clip }),
+    // Why a structure stays uncompiled is worth a line in the progress output, not in quiet or JSON runs.
+    onCompileNote: (note) => {
+      if (!quiet) process.stderr.write(`note: ${note}\n`);
+    },
   });
   const datapoints = datapointCount(compiled.info, compiled.dataSpec.bind(data.tensors));
   const start = performance.now();
