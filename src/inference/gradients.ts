@@ -75,7 +75,8 @@ function onePass<A extends unknown[]>(estimator: Estimator, problem: Problem<A>,
   try {
     ({ value, grads } = tf.variableGrads(() => {
       surrogate = estimator.surrogate(problem, stream, role, simulation);
-      objective = tf.keep(surrogate.objective);
+      // A clone: the objective may be a tensor of the simulation, which is disposed below.
+      objective = tf.keep(tf.clone(surrogate.objective));
       return surrogate.loss;
     }, variables));
   } catch (error) {
