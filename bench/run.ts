@@ -18,10 +18,12 @@ import { describeKernels } from './lib/profile.js';
 import { estimatorSuite } from './suites/estimators.js';
 import { matmulSuite } from './suites/matmul.js';
 import { memorySuite } from './suites/memory.js';
+import { peersSuite } from './suites/peers.js';
 import { tinyModelSuite } from './suites/tiny-model.js';
 import { vaeStepSuite } from './suites/vae-step.js';
 
-const SUITES = ['matmul', 'vae', 'tiny', 'estimators', 'memory'] as const;
+// In this order; peers last: loading WebPPL defines globals (sample, observe, _, ...) in the process.
+const SUITES = ['matmul', 'vae', 'tiny', 'estimators', 'memory', 'peers'] as const;
 type Suite = (typeof SUITES)[number];
 
 const { values: opts } = parseArgs({
@@ -48,6 +50,22 @@ function gitCommit(): string {
   }
 }
 
+/**
+ * Files that differ from the commit where they change what is measured (the library, the addon, the
+ * bench): a run on a work tree with others' uncommitted edits says so.
+ */
+function worktreeChanges(): string[] {
+  try {
+    const out = execFileSync('git', ['status', '--porcelain', '--', 'src', 'native', 'bench', 'package.json', 'package-lock.json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    return out
+      .split('\n')
+      .filter((l) => l.length > 3)
+      .map((l) => l.slice(3));
+  } catch {
+    return [];
+  }
+}
+
 async function main(): Promise<void> {
   await ready();
   const addon = await nativeAddon();
@@ -59,6 +77,7 @@ async function main(): Promise<void> {
   const meta = {
     date: started.toISOString(),
     commit: gitCommit(),
+    worktreeChanges: worktreeChanges(),
     node: process.version,
     tfjs: tf.version.tfjs,
     cpu: cpus()[0]?.model ?? 'unknown',
@@ -97,6 +116,23 @@ async function main(): Promise<void> {
     const r = await memorySuite();
     results['memory'] = r;
     log(`memory: VAE step peak tensor bytes ${r.step.native.peakBytes} (native) / ${r.step.stock.peakBytes} (stock); wasm heap ${r.wasmHeapBytes}; max RSS ${r.maxRssBytes}`);
+  }
+  if (chosen.includes('peers')) {
+    const r = await peersSuite(repeats);
+    results['peers'] = r;
+    log(`peers: roulette vs WebPPL ${r.webppl}, ELBO step (1 particle, Adam)${r.compileOption ? '' : '; svi has no compile option: default mode only'}`);
+    for (const [name, w] of Object.entries(r.workloads)) {
+      const systems = Object.keys(w.msPerStep)
+        .map((k) => `${k} ${w.msPerStep[k]} ms (${w.stepsPerSecond[k]} steps/s)`)
+        .join(', ');
+      const ratios = Object.entries(w.ratio)
+        .map(([k, v]) => `${k} ${v}x`)
+        .join(', ');
+      log(`  ${name}: ${systems}`);
+      log(`    ratio ${ratios}; kernels per roulette step ${Object.entries(w.kernelsPerStep).map(([k, c]) => `${k} ${describeKernels(c)}`).join(', ')}`);
+      log(`    fitted vs exact: max |loc - mean| / sd ${w.check.maxLocError}, max |log(scale / sd)| ${w.check.maxLogScaleError}`);
+      if (w.stepMode) log(`    svi step mode: ${Object.entries(w.stepMode).map(([k, m]) => `${k} ${m}`).join('; ')}`);
+    }
   }
   results['meta'] = { ...meta, loadAverageAtEnd: loadavg().map((l) => Number(l.toFixed(2))), seconds: Math.round((Date.now() - started.getTime()) / 1000) };
 

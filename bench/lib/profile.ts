@@ -41,8 +41,6 @@ export async function kernelsPerStep(step: () => unknown, options: { readonly st
 /** "218 kernels (Mul 40, Add 31, ...)" for the console summary. */
 export function describeKernels(k: KernelCount, names = 3): string {
   const range = k.min !== undefined && k.max !== undefined && k.min !== k.max ? ` [${k.min}-${k.max}]` : '';
-  return `${k.count} kernels${range} (${k.top
-    .slice(0, names)
-    .map((t) => `${t.name} ${t.count}`)
-    .join(', ')})`;
+  const top = k.top.slice(0, names).map((t) => `${t.name} ${t.count}`);
+  return `${k.count} kernels${range}${top.length > 0 ? ` (${top.join(', ')})` : ''}`;
 }
