@@ -318,13 +318,55 @@ napi_value kernel(napi_env env, napi_callback_info) {
   return out;
 }
 
+// kernels(): the GEMM micro-kernels this CPU runs, fastest first.
+napi_value kernels(napi_env env, napi_callback_info) {
+  return guarded(env, [&]() -> napi_value {
+    const std::vector<const char*> names = roulette::gemm_kernels();
+    napi_value out;
+    check(env, napi_create_array_with_length(env, names.size(), &out), "kernels");
+    for (size_t i = 0; i < names.size(); i++) {
+      napi_value name;
+      check(env, napi_create_string_utf8(env, names[i], NAPI_AUTO_LENGTH, &name), "kernels");
+      check(env, napi_set_element(env, out, static_cast<uint32_t>(i), name), "kernels");
+    }
+    return out;
+  });
+}
+
+void force(const char* name) {
+  if (roulette::gemm_force_kernel(name)) return;
+  std::string available;
+  for (const char* k : roulette::gemm_kernels()) available += std::string(available.empty() ? "" : ", ") + k;
+  throw Failure{std::string("roulette native: no GEMM kernel '") + name + "' that this CPU runs (it runs " + available + ")"};
+}
+
+// forceKernel(name | null): run that micro-kernel from now on; null goes back to the fastest.
+napi_value force_kernel(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    napi_value argv[1];
+    arguments(env, info, argv);
+    napi_valuetype kind;
+    check(env, napi_typeof(env, argv[0], &kind), "name");
+    if (kind == napi_null || kind == napi_undefined) {
+      force(nullptr);
+      return undefined(env);
+    }
+    char name[32];
+    size_t length = 0;
+    check(env, napi_get_value_string_utf8(env, argv[0], name, sizeof(name), &length), "name must be a string or null");
+    force(name);
+    return undefined(env);
+  });
+}
+
+// forcePortable(on): forceKernel('portable') or forceKernel(null).
 napi_value force_portable(napi_env env, napi_callback_info info) {
   return guarded(env, [&]() -> napi_value {
     napi_value argv[1];
     arguments(env, info, argv);
     bool on = false;
     check(env, napi_get_value_bool(env, argv[0], &on), "on");
-    roulette::gemm_force_portable(on);
+    force(on ? "portable" : nullptr);
     return undefined(env);
   });
 }
@@ -342,6 +384,8 @@ NAPI_MODULE_INIT() {
       {"threads", nullptr, threads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setThreads", nullptr, set_threads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"kernel", nullptr, kernel, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"kernels", nullptr, kernels, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"forceKernel", nullptr, force_kernel, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"forcePortable", nullptr, force_portable, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties);

@@ -7,20 +7,26 @@
 #include <cstring>
 #include <memory>
 
+#ifdef __SSE2__
+#include <xmmintrin.h>
+#endif
+
 #include "microkernels.h"
 #include "thread_pool.h"
 
 namespace roulette {
 namespace {
 
-// Block sizes (BLIS's names). A KC x NR panel of B (16 KiB) stays in L1, an MC x KC block of A
-// (~120 KiB) in L2, and a KC x NC block of B in L2/L3.
-constexpr int64_t kKc = 256;
-constexpr int64_t kMc = 120;  // a multiple of both kernels' MR
-constexpr int64_t kNc = 2048;
+// Block sizes (BLIS's names) come with each micro-kernel (K::kKc, kMc, kNc, in microkernels.h): a KC x
+// NR panel of B stays in L1 while the MR x KC panels of an MC x KC block of A stream past it from L2,
+// and a KC x NC block of B stays in L2/L3.
 
 // Below this many flops a job runs on the calling thread: waking a helper costs more than it saves.
 constexpr double kParallelFlops = 2.0e6;
+
+// Read in place of rows past the edge of A or B while packing, so the packing loops have no bounds to
+// test; as long as the longest KC.
+alignas(64) const float kZeros[1024] = {};
 
 // Grow-only, 64-byte-aligned scratch per thread for the packed panels.
 struct Scratch {
@@ -53,6 +59,34 @@ struct View {
   bool trans_b;
 };
 
+// out[p * R + r] = rows[r][p] for p < kc: transposes R rows into a k-major panel. On x86-64 in 4 x 4
+// blocks with SSE (baseline there): one float at a time, this took a third of the time of products
+// with a small k and a transposed B (48 rows read side by side).
+template <int R>
+void interleave_rows(const float* const* rows, int64_t kc, float* out) {
+  int64_t p = 0;
+#ifdef __SSE2__
+  for (; p + 4 <= kc; p += 4, out += 4 * R) {
+    int r = 0;
+    for (; r + 4 <= R; r += 4) {
+      __m128 x0 = _mm_loadu_ps(rows[r] + p), x1 = _mm_loadu_ps(rows[r + 1] + p);
+      __m128 x2 = _mm_loadu_ps(rows[r + 2] + p), x3 = _mm_loadu_ps(rows[r + 3] + p);
+      _MM_TRANSPOSE4_PS(x0, x1, x2, x3);
+      _mm_storeu_ps(out + r, x0);
+      _mm_storeu_ps(out + R + r, x1);
+      _mm_storeu_ps(out + 2 * R + r, x2);
+      _mm_storeu_ps(out + 3 * R + r, x3);
+    }
+    for (; r < R; r++) {
+      for (int q = 0; q < 4; q++) out[q * R + r] = rows[r][p + q];
+    }
+  }
+#endif
+  for (; p < kc; p++, out += R) {
+    for (int r = 0; r < R; r++) out[r] = rows[r][p];
+  }
+}
+
 // Packs op(A)[i0:i0+mc, p0:p0+kc] into MR-row panels, k-major, zero-padding the last panel.
 template <int MR>
 void pack_a(const View& v, int64_t i0, int64_t mc, int64_t p0, int64_t kc, float* out) {
@@ -69,13 +103,9 @@ void pack_a(const View& v, int64_t i0, int64_t mc, int64_t p0, int64_t kc, float
       }
     } else {
       const float* rowp[MR];
-      for (int r = 0; r < MR; r++) rowp[r] = v.a + (i0 + ir + std::min(r, rows - 1)) * v.lda + p0;
-      for (int64_t p = 0; p < kc; p++) {
-        int r = 0;
-        for (; r < rows; r++) out[r] = rowp[r][p];
-        for (; r < MR; r++) out[r] = 0.f;
-        out += MR;
-      }
+      for (int r = 0; r < MR; r++) rowp[r] = r < rows ? v.a + (i0 + ir + r) * v.lda + p0 : kZeros;
+      interleave_rows<MR>(rowp, kc, out);
+      out += MR * kc;
     }
   }
 }
@@ -101,13 +131,9 @@ void pack_b(const View& v, int64_t p0, int64_t kc, int64_t j0, int64_t nc, float
     } else {
       // Stored [n, k]: read NR rows in parallel so each is walked contiguously.
       const float* colp[NR];
-      for (int c = 0; c < NR; c++) colp[c] = v.b + (j0 + jr + std::min(c, cols - 1)) * v.ldb + p0;
-      for (int64_t p = 0; p < kc; p++) {
-        int c = 0;
-        for (; c < cols; c++) out[c] = colp[c][p];
-        for (; c < NR; c++) out[c] = 0.f;
-        out += NR;
-      }
+      for (int c = 0; c < NR; c++) colp[c] = c < cols ? v.b + (j0 + jr + c) * v.ldb + p0 : kZeros;
+      interleave_rows<NR>(colp, kc, out);
+      out += NR * kc;
     }
   }
 }
@@ -117,6 +143,9 @@ template <typename K>
 void gemm_tile(const View& v, int64_t k, float* c, int64_t ldc, int64_t i0, int64_t m, int64_t j0, int64_t n) {
   constexpr int MR = K::kMr;
   constexpr int NR = K::kNr;
+  constexpr int64_t kKc = K::kKc, kMc = K::kMc, kNc = K::kNc;
+  static_assert(kMc % MR == 0 && kNc % NR == 0, "blocks hold whole micro-tiles");
+  static_assert(kKc <= static_cast<int64_t>(sizeof(kZeros) / sizeof(float)), "kZeros covers a packed row");
   const int64_t nc_max = std::min(kNc, ((n + NR - 1) / NR) * NR);
   const int64_t mc_max = std::min(kMc, ((m + MR - 1) / MR) * MR);
   const int64_t kc_max = std::min(kKc, k);
@@ -142,6 +171,8 @@ void gemm_tile(const View& v, int64_t k, float* c, int64_t ldc, int64_t i0, int6
             float* cij = c + (i0 + ic + ir) * ldc + j0 + jc + jr;
             if (rows == MR && cols == NR) {
               K::run(kc, a_panel, b_panel, cij, ldc, accumulate);
+            } else if constexpr (K::kMaskedEdges) {
+              K::run_edge(kc, a_panel, b_panel, cij, ldc, accumulate, static_cast<int>(rows), static_cast<int>(cols));
             } else {
               K::run(kc, a_panel, b_panel, edge, NR, false);
               for (int64_t r = 0; r < rows; r++) {
@@ -202,21 +233,39 @@ void apply_epilogue(const Epilogue& e, float* c, int64_t ldc, int64_t i0, int64_
   }
 }
 
-std::atomic<bool> force_portable{false};
+// The micro-kernels, fastest first; kKernelNames in the same order.
+enum class Kernel : int { kAvx512, kAvx2, kPortable };
+constexpr const char* kKernelNames[] = {"avx512", "avx2-fma", "portable"};
+constexpr int kKernelCount = 3;
 
-bool cpu_has_avx2() {
-#ifdef ROULETTE_HAVE_AVX2_KERNEL
-  static const bool has = [] {
+// __builtin_cpu_supports also checks that the OS saves the ymm / zmm registers (XGETBV), not only CPUID.
+bool cpu_runs(Kernel kernel) {
+#ifdef ROULETTE_HAVE_X86_KERNELS
+  static const bool avx2 = [] {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   }();
-  return has;
-#else
-  return false;
+  static const bool avx512 = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f");
+  }();
+  if (kernel == Kernel::kAvx512) return avx512;
+  if (kernel == Kernel::kAvx2) return avx2;
 #endif
+  return kernel == Kernel::kPortable;
 }
 
-bool use_avx2() { return cpu_has_avx2() && !force_portable.load(std::memory_order_relaxed); }
+// A Kernel set by gemm_force_kernel, or -1 for the fastest the CPU runs.
+std::atomic<int> forced{-1};
+
+Kernel active_kernel() {
+  const int f = forced.load(std::memory_order_relaxed);
+  if (f >= 0) return static_cast<Kernel>(f);
+  for (int k = 0; k < kKernelCount; k++) {
+    if (cpu_runs(static_cast<Kernel>(k))) return static_cast<Kernel>(k);
+  }
+  return Kernel::kPortable;
+}
 
 // One unit of parallel work: a rectangle of one matrix of the batch.
 struct Piece {
@@ -278,17 +327,40 @@ void gemm_batched_with(const GemmShape& s, const GemmBatch* batches, int64_t cou
 
 void gemm_batched(const GemmShape& shape, const GemmBatch* batches, int64_t count, const Epilogue& epilogue) {
   if (count <= 0 || shape.m <= 0 || shape.n <= 0) return;
-#ifdef ROULETTE_HAVE_AVX2_KERNEL
-  if (use_avx2()) {
-    gemm_batched_with<Avx2Kernel>(shape, batches, count, epilogue);
-    return;
-  }
+  switch (active_kernel()) {
+#ifdef ROULETTE_HAVE_X86_KERNELS
+    case Kernel::kAvx512:
+      return gemm_batched_with<Avx512Kernel>(shape, batches, count, epilogue);
+    case Kernel::kAvx2:
+      return gemm_batched_with<Avx2Kernel>(shape, batches, count, epilogue);
 #endif
-  gemm_batched_with<PortableKernel>(shape, batches, count, epilogue);
+    default:
+      return gemm_batched_with<PortableKernel>(shape, batches, count, epilogue);
+  }
 }
 
-const char* gemm_kernel_name() { return use_avx2() ? "avx2-fma" : "portable"; }
+const char* gemm_kernel_name() { return kKernelNames[static_cast<int>(active_kernel())]; }
 
-void gemm_force_portable(bool on) { force_portable.store(on, std::memory_order_relaxed); }
+std::vector<const char*> gemm_kernels() {
+  std::vector<const char*> names;
+  for (int k = 0; k < kKernelCount; k++) {
+    if (cpu_runs(static_cast<Kernel>(k))) names.push_back(kKernelNames[k]);
+  }
+  return names;
+}
+
+bool gemm_force_kernel(const char* name) {
+  if (name == nullptr) {
+    forced.store(-1, std::memory_order_relaxed);
+    return true;
+  }
+  for (int k = 0; k < kKernelCount; k++) {
+    if (std::strcmp(name, kKernelNames[k]) == 0 && cpu_runs(static_cast<Kernel>(k))) {
+      forced.store(k, std::memory_order_relaxed);
+      return true;
+    }
+  }
+  return false;
+}
 
 }  // namespace roulette

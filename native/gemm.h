@@ -1,9 +1,10 @@
 // Single-precision GEMM for tfjs's MatMul-family kernels: C = op(A) * op(B) (+ bias, activation),
 // row-major, with optional transposes and batch offsets. Cache-blocked with packed panels (the BLIS
-// scheme), an AVX2/FMA micro-kernel chosen at run time, and a portable one otherwise.
+// scheme), an AVX-512 or AVX2/FMA micro-kernel chosen at run time, and a portable one otherwise.
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 namespace roulette {
 
@@ -45,10 +46,14 @@ struct Epilogue {
 // Computes every C in `batches` (count of them). Runs on the thread pool when the work is large enough.
 void gemm_batched(const GemmShape& shape, const GemmBatch* batches, int64_t count, const Epilogue& epilogue);
 
-// Which micro-kernel runs: "avx2-fma" or "portable".
+// Which micro-kernel runs: "avx512", "avx2-fma" or "portable".
 const char* gemm_kernel_name();
 
-// Forces the portable micro-kernel (tests compare both on machines that have AVX2).
-void gemm_force_portable(bool on);
+// The micro-kernels this build can run on this CPU, fastest first (the first is the default).
+std::vector<const char*> gemm_kernels();
+
+// Runs the named micro-kernel from now on, or the default again for nullptr (tests and benchmarks
+// compare them on one machine). False, and nothing changes, for a name not in gemm_kernels().
+bool gemm_force_kernel(const char* name);
 
 }  // namespace roulette

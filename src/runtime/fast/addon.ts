@@ -39,11 +39,21 @@ export interface NativeAddon {
   /** Threads a large kernel call is split over, the calling thread included. */
   threads(): number;
   setThreads(threads: number): void;
-  /** The GEMM micro-kernel in use: 'avx2-fma' (chosen at run time when the CPU has it) or 'portable'. */
-  kernel(): string;
-  /** Tests: run the portable micro-kernel even where AVX2 is available. */
+  /** The GEMM micro-kernel in use: the fastest the CPU runs ('avx512', then 'avx2-fma'), or 'portable'. */
+  kernel(): GemmKernel;
+  /** The GEMM micro-kernels this CPU runs, fastest first (the first is the default). */
+  kernels(): GemmKernel[];
+  /**
+   * Tests and benchmarks: run the named micro-kernel from now on (null: the default again). Throws for
+   * one the CPU cannot run.
+   */
+  forceKernel(name: GemmKernel | null): void;
+  /** forceKernel('portable') when on, forceKernel(null) when off. */
   forcePortable(on: boolean): void;
 }
+
+/** The GEMM micro-kernels (native/microkernels.h). */
+export type GemmKernel = 'avx512' | 'avx2-fma' | 'portable';
 
 /** The typed arrays tensors live in (float32, int32, bool). */
 export type ElementArray = Float32Array | Int32Array | Uint8Array;
@@ -56,7 +66,7 @@ export type AddonLoad = { readonly ok: true; readonly addon: NativeAddon } | { r
  */
 const ADDON_PATH = '../../../build/Release/roulette_fast.node';
 
-const EXPORTS: readonly (keyof NativeAddon)[] = ['matmul', 'unary', 'sum', 'binary', 'select', 'tile', 'threads', 'setThreads', 'kernel', 'forcePortable'];
+const EXPORTS: readonly (keyof NativeAddon)[] = ['matmul', 'unary', 'sum', 'binary', 'select', 'tile', 'threads', 'setThreads', 'kernel', 'kernels', 'forceKernel', 'forcePortable'];
 
 function isAddon(value: unknown): value is NativeAddon {
   if (typeof value !== 'object' || value === null) return false;
