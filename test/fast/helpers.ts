@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { activeKernelSet, ready, setBackend, type KernelSet } from '../../src/runtime/backend.js';
-import { loadNativeAddon, type NativeAddon } from '../../src/runtime/fast/index.js';
+import { loadNativeAddon, type GemmKernel, type NativeAddon } from '../../src/runtime/fast/index.js';
 
 /** The addon, or why it is missing: tests of the native path skip (and say why) without it. */
 export const load = await loadNativeAddon();
@@ -9,6 +9,23 @@ export const skipReason = load.ok ? '' : `native addon unavailable (${load.reaso
 if (!load.ok) console.warn(`test/fast: ${skipReason}`);
 
 export type Backend = 'wasm' | 'cpu';
+
+/**
+ * Every GEMM micro-kernel, with why it is skipped here ('' when this machine runs it). Tests of the
+ * native matmul run once per kernel, forcing each in turn (addon.forceKernel).
+ */
+export const GEMM_KERNELS: ReadonlyArray<{ readonly kernel: GemmKernel; readonly skip: string }> = (['avx512', 'avx2-fma', 'portable'] as const).map((kernel) => ({
+  kernel,
+  skip: !addon ? skipReason : addon.kernels().includes(kernel) ? '' : `(skipped: this CPU does not run the ${kernel} kernel; it runs ${addon.kernels().join(', ')})`,
+}));
+for (const { kernel, skip } of GEMM_KERNELS) if (addon && skip) console.warn(`test/fast: ${kernel} GEMM kernel ${skip}`);
+
+/** Forces the GEMM micro-kernel and checks that it is the one that runs. */
+export function forceKernel(kernel: GemmKernel | null): void {
+  addon!.forceKernel(kernel);
+  const running = addon!.kernel();
+  if (kernel !== null && running !== kernel) throw new Error(`forced the ${kernel} GEMM kernel, but ${running} runs`);
+}
 
 export async function use(backend: Backend, kernels: KernelSet): Promise<void> {
   setBackend(backend, { kernels });

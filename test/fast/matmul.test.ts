@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchOffsets, planMatMul } from '../../src/runtime/fast/index.js';
-import { addon, closeness, data, restoreDefault, runCases, skipReason, type Backend } from './helpers.js';
+import { addon, closeness, data, forceKernel, GEMM_KERNELS, restoreDefault, runCases, skipReason, type Backend, type Values } from './helpers.js';
 
 /** A product of a [...batchA, m, k] and b [...batchB, k, n], each possibly stored transposed. */
 interface Case {
@@ -62,11 +62,13 @@ function computeReference(c: Case, seed: number): Float64Array {
 
 const transposes: ReadonlyArray<readonly [boolean, boolean]> = [[false, false], [true, false], [false, true], [true, true]];
 
-// Odd sizes, sizes on and across the micro-tile (6 x 16, 4 x 8), K-block (256), M-block (120) and
-// N-block (2048) edges, vectors, and the VAE's own shapes.
+// Odd sizes, sizes on and across the micro-tiles (8 x 48 in 16-column vectors, 6 x 16, 4 x 8), the
+// K-block (256), M-block (120, 240) and N-block (2048, 2064) edges, k = 1, vectors, and the VAE's own
+// shapes.
 const sizes: ReadonlyArray<readonly [number, number, number]> = [
   [1, 1, 1], [1, 7, 3], [5, 1, 9], [3, 5, 1], [7, 13, 17], [6, 16, 32], [12, 32, 256], [13, 33, 257],
   [121, 17, 5], [2, 2049, 3], [37, 41, 600], [100, 40, 200], [100, 200, 20],
+  [8, 48, 16], [9, 49, 1], [16, 96, 33], [17, 95, 20], [7, 64, 9], [25, 111, 2], [241, 97, 300], [2, 2065, 3],
 ];
 const batches: ReadonlyArray<readonly [number[], number[]]> = [
   [[], []], [[3], [3]], [[3], []], [[], [2]], [[1], [4]], [[2, 1], [1, 3]], [[2, 3], [3]],
@@ -105,50 +107,84 @@ const tolerance = (c: Case): number => 2e-6 * Math.sqrt(c.k) * 4;
 
 afterAll(restoreDefault);
 
-describe.each<Backend>(['wasm', 'cpu'])('BatchMatMul on %s', (backend) => {
+const backends: readonly Backend[] = ['wasm', 'cpu'];
+
+describe.each(backends)('BatchMatMul on %s', (backend) => {
   it('stock kernels match a float64 reference (runs everywhere)', async () => {
-    const stock = await runCases(backend, 'stock', makeCases());
+    const stock = await stockValues(backend);
     cases.forEach((c, i) => {
       if (!stockSupports(c)) return;
       expect(closeness(stock[i]!, reference(c, i), 0, tolerance(c)), describeCase(c)).toBeLessThanOrEqual(1);
     });
   });
-
-  it.skipIf(!addon)(`native kernels match the reference and the stock kernels ${skipReason}`, async () => {
-    const stock = await runCases(backend, 'stock', makeCases());
-    const native = await runCases(backend, 'native', makeCases());
-    cases.forEach((c, i) => {
-      expect(closeness(native[i]!, reference(c, i), 0, tolerance(c)), describeCase(c)).toBeLessThanOrEqual(1);
-      if (!stockSupports(c)) return;
-      expect(closeness(native[i]!, stock[i]!, 0, 2 * tolerance(c)), describeCase(c)).toBeLessThanOrEqual(1);
-    });
-  });
 });
 
-describe.skipIf(!addon)(`native GEMM variants ${skipReason}`, () => {
-  afterAll(() => {
-    addon!.setThreads(1);
-    addon!.forcePortable(false);
-  });
+const stockRuns = new Map<Backend, Values[]>();
+async function stockValues(backend: Backend): Promise<Values[]> {
+  let values = stockRuns.get(backend);
+  if (!values) {
+    values = await runCases(backend, 'stock', makeCases());
+    stockRuns.set(backend, values);
+  }
+  return values;
+}
 
-  it('gives bit-identical results on 1 and 2 threads, and the portable kernel agrees with AVX2', async () => {
-    const big = cases.filter((c) => c.m * c.n * c.k >= 1e6);
-    const make = (): Array<() => tf.Tensor> => big.map((c) => () => {
-      const [a, b] = inputs(c, 7);
-      return tf.matMul(a, b, c.ta, c.tb);
+// Every GEMM micro-kernel the CPU runs, forced in turn: each must match the reference on its own.
+for (const { kernel, skip } of GEMM_KERNELS) {
+  describe.skipIf(skip !== '')(`native BatchMatMul, GEMM kernel ${kernel} ${skip}`.trim(), () => {
+    beforeAll(() => forceKernel(kernel));
+    afterAll(() => {
+      addon!.setThreads(1);
+      forceKernel(null);
     });
-    addon!.setThreads(1);
-    const one = await runCases('wasm', 'native', make());
-    addon!.setThreads(2);
-    const two = await runCases('wasm', 'native', make());
-    addon!.setThreads(1);
+
+    it.each(backends)('matches the reference and the stock kernels on %s', async (backend) => {
+      const stock = await stockValues(backend);
+      const native = await runCases(backend, 'native', makeCases());
+      expect(addon!.kernel()).toBe(kernel);
+      cases.forEach((c, i) => {
+        expect(closeness(native[i]!, reference(c, i), 0, tolerance(c)), describeCase(c)).toBeLessThanOrEqual(1);
+        if (!stockSupports(c)) return;
+        expect(closeness(native[i]!, stock[i]!, 0, 2 * tolerance(c)), describeCase(c)).toBeLessThanOrEqual(1);
+      });
+    });
+
+    it('gives bit-identical results on 1 and 2 threads', async () => {
+      const big = cases.filter((c) => c.m * c.n * c.k >= 1e6);
+      const make = (): Array<() => tf.Tensor> => big.map((c) => () => {
+        const [a, b] = inputs(c, 7);
+        return tf.matMul(a, b, c.ta, c.tb);
+      });
+      addon!.setThreads(1);
+      const one = await runCases('wasm', 'native', make());
+      addon!.setThreads(2);
+      const two = await runCases('wasm', 'native', make());
+      addon!.setThreads(1);
+      big.forEach((c, i) => expect(Array.from(two[i]!), describeCase(c)).toEqual(Array.from(one[i]!)));
+    });
+  });
+}
+
+describe.skipIf(!addon)(`native GEMM ${skipReason}`, () => {
+  it('forces only the kernels the CPU runs, and goes back to the fastest', () => {
+    const available = addon!.kernels();
+    expect(available.at(-1)).toBe('portable');
+    expect(addon!.kernel()).toBe(available[0]);
+    for (const { kernel, skip } of GEMM_KERNELS) {
+      if (skip) {
+        expect(() => addon!.forceKernel(kernel)).toThrow(/this CPU runs/);
+        expect(addon!.kernel()).toBe(available[0]);
+      } else {
+        forceKernel(kernel);
+      }
+    }
+    expect(() => addon!.forceKernel('sse9' as never)).toThrow(/no GEMM kernel 'sse9'/);
     addon!.forcePortable(true);
-    const portable = await runCases('wasm', 'native', make());
+    expect(addon!.kernel()).toBe('portable');
     addon!.forcePortable(false);
-    big.forEach((c, i) => {
-      expect(Array.from(two[i]!), describeCase(c)).toEqual(Array.from(one[i]!));
-      expect(closeness(portable[i]!, one[i]!, 0, 2 * tolerance(c)), describeCase(c)).toBeLessThanOrEqual(1);
-    });
+    expect(addon!.kernel()).toBe(available[0]);
+    forceKernel(null);
+    expect(addon!.kernel()).toBe(available[0]);
   });
 
   it('rejects arrays too small for the shapes it is given, instead of writing past them', () => {
