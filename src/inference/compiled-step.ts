@@ -5,6 +5,7 @@ import { CompiledProgram } from '../runtime/compile/program.js';
 import type { NativeAddon } from '../runtime/fast/addon.js';
 import { getParamStore } from '../runtime/param-store.js';
 import type { Stream } from '../runtime/rng.js';
+import type { StepStructure } from './estimator.js';
 import type { GradientTensors } from './gradients.js';
 import { argsSignature } from './program.js';
 
@@ -146,9 +147,9 @@ export class StepCompiler {
     private readonly onNote: (note: string) => void = warnOnce,
   ) {}
 
-  /** The structure key of a step on `args`. */
-  key(args: readonly unknown[]): string {
-    return `${argsSignature(args)}|${paramSignature()}`;
+  /** The structure key of a step on `args` whose estimators report `structure`. */
+  key(args: readonly unknown[], structure: StepStructure): string {
+    return `${argsSignature(args)}|${paramSignature()}|${structure.key}`;
   }
 
   /** What the compiler does with this structure now: 'compiled', 'recording', or why it stays eager. */
@@ -184,17 +185,18 @@ export class StepCompiler {
   }
 
   /** Run `compute` eagerly, recording it when this structure is due for a recording. */
-  eager(key: string, args: readonly unknown[], stream: Stream, compute: () => GradientTensors): GradientTensors {
+  eager(key: string, args: readonly unknown[], stream: Stream, structure: StepStructure, compute: () => GradientTensors): GradientTensors {
     const entry = this.#entries.get(key);
     if (!entry) {
       // The first step of a structure creates params and warms caches: it is not representative.
       this.#entries.set(key, { state: 'seen' });
+      this.#evict();
       return compute();
     }
     if (entry.state !== 'seen' && entry.state !== 'recorded') return compute();
     const store = getParamStore();
     const params = new Map(store.names().map((n) => [store.variable(n).name, n] as const));
-    const recording = capture(compute, { args, params });
+    const recording = capture(compute, { args, params, covered: structure.streams });
     if (recording.obstacles.length > 0) {
       this.#off(key, recording.obstacles.join('; '));
       return recording.result;
@@ -216,6 +218,16 @@ export class StepCompiler {
       this.#off(key, error instanceof Error ? error.message : String(error));
     }
     return recording.result;
+  }
+
+  /** Keys beyond this many are forgotten oldest first (debiased estimators make one per level drawn). */
+  static readonly MAX_STRUCTURES = 64;
+
+  #evict(): void {
+    while (this.#entries.size > StepCompiler.MAX_STRUCTURES) {
+      const oldest = this.#entries.keys().next().value as string;
+      this.#entries.delete(oldest);
+    }
   }
 
   #off(key: string, reason: string): void {

@@ -201,6 +201,10 @@ export function debiased(scheme: LevelScheme, options: DebiasedOptions = {}): De
       if (levels.length !== b) fail('invalid-argument', `${scheme.name}: ${levels.length} levels for ${b} datapoints`);
       return scheme.combine(columns, levels);
     },
+    structure(problem, stream, role) {
+      if (role === 'guide') return guideObjective?.structure?.(problem, stream.split(30), 'guide');
+      return { key: `${scheme.name} K ${plan(problem, stream).levels.join(' ')}`, streams: [stream.split(20)] };
+    },
     simulate(problem, stream, role) {
       if (role !== 'model') return undefined;
       const p = plan(problem, stream);

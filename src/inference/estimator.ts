@@ -35,6 +35,18 @@ export interface Estimator {
    */
   simulate?<A extends unknown[]>(problem: Problem<A>, stream: Stream, role: Role): Simulation | undefined;
   surrogate<A extends unknown[]>(problem: Problem<A>, stream: Stream, role: Role, simulation?: Simulation): Surrogate;
+  /**
+   * For estimators whose kernels depend on numbers drawn on the host (a level K): those numbers as a
+   * key, and the streams they come from. A compiled step (docs/compile.md) keeps one program per key;
+   * host draws from `streams` must decide nothing but what the key records.
+   */
+  structure?<A extends unknown[]>(problem: Problem<A>, stream: Stream, role: Role): StepStructure | undefined;
+}
+
+/** What decides an estimator's kernels beyond the shapes: see `Estimator.structure`. */
+export interface StepStructure {
+  readonly key: string;
+  readonly streams: readonly Stream[];
 }
 
 /** What `simulate` hands to `surrogate`: it owns tensors and releases them in `dispose`. */

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { getParamStore } from '../runtime/param-store.js';
 import { currentRandom, Stream } from '../runtime/rng.js';
-import type { Estimator, Role, Surrogate } from './estimator.js';
+import type { Estimator, Role, StepStructure, Surrogate } from './estimator.js';
 import { prepare } from './log-weights.js';
 import type { Problem, Program } from './program.js';
 
@@ -145,6 +145,27 @@ export function gradientTensors<A extends unknown[]>(
     cost: (m?.cost ?? 0) + (g?.cost ?? 0),
     stats,
   };
+}
+
+/**
+ * What decides the kernels of `gradientTensors(model, guide, args, options)` beyond shapes: the
+ * estimators' host-drawn numbers (levels K), from the same streams the passes will use.
+ */
+export function gradientStructure<A extends unknown[]>(model: Program<A>, guide: Program<A>, args: A, options: GradientOptions): StepStructure {
+  const estimators = estimatorsOf(options);
+  const stream = streamOf(options.seed);
+  const problem: Problem<A> = { model, guide, args, vectorize: options.vectorize ?? true };
+  prepare(problem, stream);
+  const store = getParamStore();
+  const passes: [Estimator, Stream, Role][] =
+    estimators.model === estimators.guide && estimators.model.sharedLoss
+      ? [[estimators.model, stream.split(10), 'both']]
+      : [
+          ...(store.names('model').length > 0 ? [[estimators.model, stream.split(10), 'model'] as [Estimator, Stream, Role]] : []),
+          ...(store.names('guide').length > 0 ? [[estimators.guide, stream.split(11), 'guide'] as [Estimator, Stream, Role]] : []),
+        ];
+  const parts = passes.map(([e, s, role]) => e.structure?.(problem, s, role));
+  return { key: parts.map((p) => p?.key ?? '').join(';'), streams: parts.flatMap((p) => p?.streams ?? []) };
 }
 
 function prefixed(prefix: string, stats: Readonly<Record<string, number>>): Record<string, number> {

@@ -5,7 +5,7 @@ import { fail } from '../runtime/errors.js';
 import { getParamStore } from '../runtime/param-store.js';
 import { currentRandom, Stream } from '../runtime/rng.js';
 import { StepCompiler, type ReplayedGradients } from './compiled-step.js';
-import { estimatorsOf, gradientTensors, type GradientOptions } from './gradients.js';
+import { estimatorsOf, gradientStructure, gradientTensors, type GradientOptions } from './gradients.js';
 import { reportNonFinite } from './nonfinite.js';
 import { adam, type HostGradient, type Optimizer } from './optim.js';
 import type { Program } from './program.js';
@@ -122,7 +122,8 @@ export function svi<A extends unknown[]>(model: Program<A>, guide: Program<A>, o
     },
     step(...args: A): StepResult {
       const stream = root.split(steps);
-      const key = compiler?.key(args);
+      const structure = compiler ? gradientStructure(model, guide, args, { ...options, seed: stream }) : undefined;
+      const key = structure && compiler?.key(args, structure);
       if (compiler && key !== undefined) {
         const replayed = compiler.replay(key, args, stream);
         const result = replayed && finishReplay(replayed);
@@ -133,7 +134,7 @@ export function svi<A extends unknown[]>(model: Program<A>, guide: Program<A>, o
         }
       }
       const compute = () => gradientTensors(model, guide, args, { ...options, seed: stream });
-      const t = compiler && key !== undefined ? compiler.eager(key, args, stream, compute) : compute();
+      const t = compiler && key !== undefined && structure ? compiler.eager(key, args, stream, structure, compute) : compute();
       mode = compiler && key !== undefined ? compiler.status(key) : 'eager';
       const loss = t.loss.dataSync()[0]!;
       const logMarginal = t.objective.dataSync()[0]!;

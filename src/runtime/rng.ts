@@ -62,6 +62,11 @@ export class Stream {
     this.origin = origin;
   }
 
+  /** Does `other` have this stream's keys (the same numbers, whatever its counter)? */
+  sameStream(other: Stream): boolean {
+    return this.keyA === other.keyA && this.keyB === other.keyB;
+  }
+
   /** Draws taken so far (the counter of the next one). */
   get position(): number {
     return this.#counter;

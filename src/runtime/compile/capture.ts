@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { watchFills, watchHostDraws, type FillRecord } from '../rng.js';
+import { watchFills, watchHostDraws, type FillRecord, type Stream } from '../rng.js';
 
 /**
  * Recording one run of a tensor computation at the kernel level: every kernel tfjs dispatches (forward,
@@ -62,6 +62,8 @@ export interface CaptureContext {
   readonly args: readonly unknown[];
   /** The param store's variables, by variable name -> param name. */
   readonly params: ReadonlyMap<string, string>;
+  /** Streams whose host draws the caller has accounted for (they decide only the structure key). */
+  readonly covered?: readonly Stream[];
 }
 
 function isDtype(d: string): d is Dtype {
@@ -209,7 +211,9 @@ export function capture<R>(fn: () => R, context: CaptureContext): Recording<R> {
     const slot = bySlotId.get(tensor.id);
     if (slot !== undefined) slots[slot]!.source = { kind: 'random', fill };
   });
-  const stopHostDraws = watchHostDraws(() => {
+  const covered = context.covered ?? [];
+  const stopHostDraws = watchHostDraws((stream) => {
+    if (covered.some((c) => c.sameStream(stream))) return;
     obstacles.add('draws random numbers on the host (e.g. a level K or a plate subsample), which a replay would repeat');
   });
   capturing = true;
