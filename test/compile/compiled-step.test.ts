@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { bernoulli, normal } from '../../src/dsl/distributions/index.js';
 import { mlp } from '../../src/dsl/nn.js';
 import { observe, param, sample } from '../../src/dsl/primitives.js';
-import { elbo, iwae, rws, sumo, svi, type Estimator } from '../../src/inference/index.js';
+import { elbo, iwae, mlrr, mlss, rws, sumo, svi, type Estimator } from '../../src/inference/index.js';
 import { adam, amsgrad, rmsprop, sgd, type Optimizer } from '../../src/inference/optim.js';
 import { clearParamStore, getParamStore, plate } from '../../src/runtime/index.js';
 
@@ -108,6 +108,40 @@ describe('compiled steps give the eager numbers, seed for seed', () => {
     for (const name of Object.keys(eager.params)) expectClose(compiled.params[name]!, eager.params[name]!, 1e-3);
     x.dispose();
   });
+});
+
+describe('debiased estimators compile one program per level drawn', () => {
+  // The model needs a param of its own: these estimators estimate the model's gradient.
+  const guide = (data: tf.Tensor1D): void => {
+    plate('data', data.shape[0], () => sample('mu', normal(param('loc', 0), param('scale', 1, { constraint: 'positive' }))));
+  };
+  const perPoint = (data: tf.Tensor1D): void => {
+    plate('data', data.shape[0], () => {
+      const mu = sample('mu', normal(param('prior.loc', 0), 1));
+      observe('x', normal(mu, 1), data);
+    });
+  };
+  // One level per datapoint makes a key of 10 levels that hardly ever repeats: those steps stay eager.
+  const estimators: [string, () => Estimator, boolean][] = [
+    ['sumo', () => sumo(), true],
+    ['mlss r 0.6', () => mlss({ r: 0.6 }), true],
+    ['mlrr r 0.6', () => mlrr({ r: 0.6 }), true],
+    ['mlrr per datapoint (stays eager)', () => mlrr({ r: 0.6, perDatapoint: true }), false],
+  ];
+  for (const [name, make, compiles] of estimators) {
+    it(name, () => {
+      const x = x10();
+      const run = (compile: boolean) => train(perPoint, guide, [x], () => ({ estimator: make(), optimizer: adam({ lr: 0.02 }) }), compile, 60);
+      const eager = run(false);
+      const compiled = run(true);
+      const count = compiled.modes.filter((m) => m === 'compiled').length;
+      if (compiles) expect(count).toBeGreaterThan(10);
+      else expect(count).toBe(0);
+      expectClose(compiled.objectives, eager.objectives, 1e-4);
+      for (const n of Object.keys(eager.params)) expectClose(compiled.params[n]!, eager.params[n]!, 1e-4);
+      x.dispose();
+    });
+  }
 });
 
 describe('what a compiled step checks', () => {
