@@ -159,6 +159,14 @@ export class StepCompiler {
     return e.state === 'compiled' ? 'compiled' : `eager: ${e.reason}`;
   }
 
+  /** Where a compiled structure's replay spends its time (see `CompiledProgram.profile`). */
+  profile(key: string, args: readonly unknown[], stream: Stream): [string, number][] | undefined {
+    const entry = this.#entries.get(key);
+    if (entry?.state !== 'compiled') return undefined;
+    const store = getParamStore();
+    return entry.program.profile({ param: (name) => hostValues(store.variable(name)), arg: (path) => hostValues(argAt(args, path)), root: stream });
+  }
+
   /** A replay of a compiled structure, or undefined: run the step eagerly (through `eager`). */
   replay(key: string, args: readonly unknown[], stream: Stream): ReplayedGradients | undefined {
     const entry = this.#entries.get(key);

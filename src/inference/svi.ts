@@ -48,6 +48,11 @@ export interface Svi<A extends unknown[]> {
    * structure), or 'eager: <why>' when its structure cannot be compiled.
    */
   readonly mode: string;
+  /**
+   * Where a compiled step on `args` spends its time: milliseconds per kernel (name and output shape),
+   * largest first, from one replay that changes nothing; undefined while that structure is not compiled.
+   */
+  profile(...args: A): [string, number][] | undefined;
 }
 
 function sumOfSquares(values: ArrayLike<number>): number {
@@ -119,6 +124,12 @@ export function svi<A extends unknown[]>(model: Program<A>, guide: Program<A>, o
     },
     get mode() {
       return mode;
+    },
+    profile(...args: A) {
+      if (!compiler) return undefined;
+      const stream = root.split(steps);
+      const key = compiler.key(args, gradientStructure(model, guide, args, { ...options, seed: stream }));
+      return compiler.profile(key, args, stream);
     },
     step(...args: A): StepResult {
       const stream = root.split(steps);

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { activeNativeAddon } from '../../src/runtime/backend.js';
 import { capture } from '../../src/runtime/compile/capture.js';
+import { useGeneratedLoops } from '../../src/runtime/compile/kernels/elementwise.js';
 import { CompiledProgram } from '../../src/runtime/compile/program.js';
 import { Stream } from '../../src/runtime/rng.js';
 
@@ -10,7 +11,8 @@ import { Stream } from '../../src/runtime/rng.js';
  * on the recorded inputs, and compare with the eager result. Large cases reach the native addon's loops.
  */
 function check(name: string, make: () => tf.Tensor[], f: (...xs: tf.Tensor[]) => tf.Tensor | tf.Tensor[], tol = 1e-5): void {
-  for (const addon of [undefined, activeNativeAddon()]) {
+  for (const [addon, generate] of [[undefined, true], [undefined, false], [activeNativeAddon(), true]] as const) {
+    useGeneratedLoops(generate);
     const inputs = make();
     const rec = capture(() => {
       const out = f(...inputs);
@@ -36,6 +38,7 @@ function check(name: string, make: () => tf.Tensor[], f: (...xs: tf.Tensor[]) =>
     });
     tf.dispose([...inputs, ...rec.result]);
   }
+  useGeneratedLoops(true);
 }
 
 const rand = (shape: number[], seed: number, lo = -2, hi = 2): tf.Tensor => tf.randomUniform(shape, lo, hi, 'float32', seed);

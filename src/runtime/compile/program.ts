@@ -67,6 +67,8 @@ function sameValues(a: Values, b: Values): boolean {
 
 export class CompiledProgram {
   readonly #steps: (() => void)[] = [];
+  /** The kernel each step runs (for `profile`). */
+  readonly #names: string[] = [];
   /** After step i, the guards to check: [array, expected values]. */
   readonly #guards = new Map<number, [Values, Values][]>();
   readonly #params: { readonly array: Values; readonly name: string }[] = [];
@@ -202,6 +204,8 @@ export class CompiledProgram {
         const ins = plan.ins.map((id) => storage.get(id)!);
         const run = plan.run;
         this.#steps.push(() => run(ins, outs));
+        const shape = slots[calls[i]!.outputs[0]!]!.shape;
+        this.#names.push(`${calls[i]!.kernel} [${shape.join(',')}]`);
         kept++;
         // A result nobody reads (a dead output of a multi-output kernel) is free at once.
         for (const id of plan.outs) if (!lastRead.has(id) && !persistent.has(id)) release(id);
@@ -238,6 +242,20 @@ export class CompiledProgram {
       if (guarded && !this.#check(i)) return false;
     }
     return true;
+  }
+
+  /** Milliseconds per kernel (name and output shape) of one run, largest first: where a replay's time goes. */
+  profile(inputs: ReplayInputs): [string, number][] {
+    const total = new Map<string, number>();
+    this.run(inputs); // warm
+    for (const p of this.#params) p.array.set(inputs.param(p.name));
+    for (let i = 0; i < this.#steps.length; i++) {
+      const t0 = performance.now();
+      this.#steps[i]!();
+      const key = this.#names[i]!;
+      total.set(key, (total.get(key) ?? 0) + performance.now() - t0);
+    }
+    return [...total].sort((a, b) => b[1] - a[1]);
   }
 
   #check(step: number): boolean {
