@@ -150,15 +150,28 @@ function adamHostRule(o: AdamOptions, amsgrad: boolean): HostRule {
   return (p, g, scale, lr, t, slot) => {
     const m = slot('m');
     const s = slot('v');
-    const vmax = amsgrad ? slot('vmax') : undefined;
-    const c1 = 1 - b1 ** t;
-    const c2 = 1 - b2 ** t;
+    // p -= lr * (m / c1) / (sqrt(v / c2) + eps), with the bias corrections folded into two constants.
+    const step = lr / (1 - b1 ** t);
+    const root = 1 / Math.sqrt(1 - b2 ** t);
+    const keep1 = b1;
+    const take1 = (1 - b1) * scale;
+    const take2 = (1 - b2) * scale * scale;
+    if (amsgrad) {
+      const vmax = slot('vmax');
+      for (let i = 0; i < p.length; i++) {
+        const gi = g[i]!;
+        const mi = (m[i] = keep1 * m[i]! + take1 * gi);
+        const si = (s[i] = b2 * s[i]! + take2 * gi * gi);
+        const top = (vmax[i] = si > vmax[i]! ? si : vmax[i]!);
+        p[i] = p[i]! - (step * mi) / (Math.sqrt(top) * root + eps);
+      }
+      return;
+    }
     for (let i = 0; i < p.length; i++) {
-      const gi = g[i]! * scale;
-      const mi = (m[i] = b1 * m[i]! + (1 - b1) * gi);
-      let si = (s[i] = b2 * s[i]! + (1 - b2) * gi * gi);
-      if (vmax) si = vmax[i] = Math.max(vmax[i]!, si);
-      p[i] = p[i]! - lr * ((mi / c1) / (Math.sqrt(si / c2) + eps));
+      const gi = g[i]!;
+      const mi = (m[i] = keep1 * m[i]! + take1 * gi);
+      const si = (s[i] = b2 * s[i]! + take2 * gi * gi);
+      p[i] = p[i]! - (step * mi) / (Math.sqrt(si) * root + eps);
     }
   };
 }
