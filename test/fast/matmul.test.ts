@@ -63,7 +63,7 @@ function computeReference(c: Case, seed: number): Float64Array {
 const transposes: ReadonlyArray<readonly [boolean, boolean]> = [[false, false], [true, false], [false, true], [true, true]];
 
 // Odd sizes, sizes on and across the micro-tiles (8 x 48 in 16-column vectors, 6 x 16, 4 x 8), the
-// K-block (256), M-block (120, 240) and N-block (2048, 2064) edges, k = 1, vectors, and the VAE's own
+// K-block (256), M-block (48, 60, 120) and N-block (2048, 2064) edges, k = 1, vectors, and the VAE's own
 // shapes.
 const sizes: ReadonlyArray<readonly [number, number, number]> = [
   [1, 1, 1], [1, 7, 3], [5, 1, 9], [3, 5, 1], [7, 13, 17], [6, 16, 32], [12, 32, 256], [13, 33, 257],
