@@ -1,7 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
+import { activeNativeAddon } from '../runtime/backend.js';
+import { isCapturing } from '../runtime/compile/capture.js';
 import { getParamStore } from '../runtime/param-store.js';
 import { currentRandom, Stream } from '../runtime/rng.js';
 import type { Estimator, Role, StepStructure, Surrogate } from './estimator.js';
+import { StepCompiler } from './compiled-step.js';
 import { prepare } from './log-weights.js';
 import type { Problem, Program } from './program.js';
 
@@ -16,6 +19,13 @@ export interface GradientOptions {
   readonly seed?: number | string | Stream;
   /** false: loop over particles instead of vectorising (same numbers). Default true. */
   readonly vectorize?: boolean;
+  /**
+   * Replay recorded computations as compiled programs (docs/compile.md): the same numbers as eager
+   * ones, seed for seed, without tfjs's per-kernel cost. Default true; false runs everything eagerly.
+   */
+  readonly compile?: boolean;
+  /** Told once per reason why a structure runs eagerly; default: console.warn. */
+  readonly onCompileNote?: (note: string) => void;
 }
 
 export interface GradientResult {
@@ -109,8 +119,50 @@ export function gradients<A extends unknown[]>(
   args: A,
   options: GradientOptions,
 ): GradientResult {
-  const t = gradientTensors(model, guide, args, options);
-  return { grads: t.grads, loss: scalarOf(t.loss), logMarginal: scalarOf(t.objective), cost: t.cost, stats: t.stats };
+  if (options.compile !== undefined && typeof options.compile !== 'boolean') {
+    throw new TypeError(`gradients: compile must be true or false, got ${String(options.compile)}`);
+  }
+  const read = (t: GradientTensors): GradientResult => ({ grads: t.grads, loss: scalarOf(t.loss), logMarginal: scalarOf(t.objective), cost: t.cost, stats: t.stats });
+  if (options.compile === false || isCapturing()) return read(gradientTensors(model, guide, args, options));
+  const stream = streamOf(options.seed);
+  const seeded = { ...options, seed: stream };
+  const compiler = compilerFor(model, guide, options);
+  const structure = gradientStructure(model, guide, args, seeded);
+  const key = compiler.key(args, structure);
+  const replayed = compiler.replay(key, args, stream);
+  if (replayed) {
+    const store = getParamStore();
+    const grads: Record<string, tf.Tensor> = {};
+    for (const [name, values] of replayed.grads) grads[name] = tf.tensor(Float32Array.from(values), store.variable(name).shape);
+    return { grads, loss: replayed.loss, logMarginal: replayed.objective, cost: replayed.cost, stats: replayed.stats };
+  }
+  return read(compiler.eager(key, args, stream, structure, () => gradientTensors(model, guide, args, seeded)));
+}
+
+// One compiler per model, guide, estimator pair and vectorisation, for as long as they live.
+const compilers = new WeakMap<object, WeakMap<object, WeakMap<Estimator, WeakMap<Estimator, Map<boolean, StepCompiler>>>>>();
+
+function compilerFor<A extends unknown[]>(model: Program<A>, guide: Program<A>, options: GradientOptions): StepCompiler {
+  const { model: m, guide: g } = estimatorsOf(options);
+  const level = <K extends object, V>(map: WeakMap<K, V>, key: K, make: () => V): V => {
+    let v = map.get(key);
+    if (v === undefined) {
+      v = make();
+      map.set(key, v);
+    }
+    return v;
+  };
+  const byGuide = level(compilers, model, () => new WeakMap());
+  const byModelEstimator = level(byGuide, guide, () => new WeakMap());
+  const byGuideEstimator = level(byModelEstimator, m, () => new WeakMap());
+  const byVectorize = level(byGuideEstimator, g, () => new Map<boolean, StepCompiler>());
+  const vectorize = options.vectorize ?? true;
+  let compiler = byVectorize.get(vectorize);
+  if (!compiler) {
+    compiler = new StepCompiler(activeNativeAddon(), options.onCompileNote);
+    byVectorize.set(vectorize, compiler);
+  }
+  return compiler;
 }
 
 /** `gradients` with loss and objective left as tensors (what a compiled step records). */

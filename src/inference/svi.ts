@@ -17,13 +17,6 @@ export interface SviOptions extends Omit<GradientOptions, 'seed'> {
   readonly clip?: number | { readonly model?: number; readonly guide?: number };
   /** Seed of every step's randomness; default: a fork of the current random scope. */
   readonly seed?: number | string;
-  /**
-   * Replay recorded steps as compiled programs (docs/compile.md): same numbers as eager steps, seed for
-   * seed, without tfjs's per-kernel cost. Default true; false runs every step eagerly.
-   */
-  readonly compile?: boolean;
-  /** Told once per reason why a step structure runs eagerly; default: console.warn. */
-  readonly onCompileNote?: (note: string) => void;
 }
 
 export interface StepResult {
