@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { capture, type Recording, type Values } from '../runtime/compile/capture.js';
+import { capture, type ArgKey, type Recording, type Values } from '../runtime/compile/capture.js';
 import { hostValues } from '../runtime/compile/host-memory.js';
 import { CompiledProgram } from '../runtime/compile/program.js';
 import type { NativeAddon } from '../runtime/fast/addon.js';
@@ -101,6 +101,9 @@ function difference(a: Recording<GradientTensors>, rootA: Stream, b: Recording<G
     const sx = x.source;
     const sy = y.source;
     if (!sx || !sy) continue;
+    if (sx.kind === 'constant' && sy.kind === 'constant' && sx.tensor !== sy.tensor) {
+      return 'it reads a different tensor from outside its arguments on each step (data held in a closure?): pass data as arguments of step()';
+    }
     if (sx.kind === 'constant' && sy.kind === 'constant' && !sameArray(sx.values, sy.values)) {
       return 'a tensor made from host values changes from one step to the next (e.g. a counter, a schedule or a running average inside the program)';
     }
@@ -131,9 +134,9 @@ function paramSignature(): string {
     .join(',');
 }
 
-function argAt(args: readonly unknown[], path: readonly number[]): tf.Tensor {
+function argAt(args: readonly unknown[], path: readonly ArgKey[]): tf.Tensor {
   let v: unknown = args;
-  for (const i of path) v = (v as unknown[])[i];
+  for (const k of path) v = (v as Record<ArgKey, unknown>)[k];
   return v as tf.Tensor;
 }
 
@@ -171,6 +174,10 @@ export class StepCompiler {
   replay(key: string, args: readonly unknown[], stream: Stream): ReplayedGradients | undefined {
     const entry = this.#entries.get(key);
     if (entry?.state !== 'compiled') return undefined;
+    if (!entry.program.externalsAlive) {
+      this.#off(key, 'a tensor it read from outside its arguments was disposed (data held in a closure?): pass data as arguments of step()');
+      return undefined;
+    }
     const store = getParamStore();
     const ok = entry.program.run({
       param: (name) => hostValues(store.variable(name)),

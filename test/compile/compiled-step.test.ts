@@ -242,6 +242,52 @@ describe('what a compiled step checks', () => {
     x.dispose();
   });
 
+  it('data held in a closure and swapped between steps keeps the step eager; data in a record argument compiles', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const batches = Array.from({ length: 12 }, (_, i) => tf.tensor1d([0.1 * i, -0.2, 0.3 + i, 1.1]));
+    let current = batches[0]!;
+    const closureModel = (): void => {
+      const mu = sample('mu', normal(0, 1));
+      plate('data', 4, () => observe('x', normal(mu, 1), current));
+    };
+    const recordModel = (data: { x: tf.Tensor1D }): void => {
+      const mu = sample('mu', normal(0, 1));
+      plate('data', 4, () => observe('x', normal(mu, 1), data.x));
+    };
+    const guide = (): void => {
+      sample('mu', normal(param('loc', 0), param('scale', 1, { constraint: 'positive' })));
+    };
+    const make = () => ({ estimator: elbo(), optimizer: adam({ lr: 0.05 }) });
+    const viaClosure = (compile: boolean): Run => {
+      clearParamStore();
+      const fit = svi(closureModel, guide, { ...make(), seed: 4, compile });
+      const losses: number[] = [];
+      const modes: string[] = [];
+      batches.forEach((b) => {
+        current = b;
+        losses.push(fit.step().loss);
+        modes.push(fit.mode);
+      });
+      return { losses, objectives: [], params: {}, modes };
+    };
+    const eager = viaClosure(false);
+    const compiled = viaClosure(true);
+    expect(compiled.losses).toEqual(eager.losses);
+    expect(compiled.modes.at(-1)).toMatch(/eager: .*outside its arguments/);
+    const viaRecord = (compile: boolean): number[] => {
+      clearParamStore();
+      const fit = svi(recordModel, guide, { ...make(), seed: 4, compile });
+      const losses = batches.map((b) => fit.step({ x: b }).loss);
+      expect(fit.mode).toBe(compile ? 'compiled' : 'eager');
+      return losses;
+    };
+    const r0 = viaRecord(false);
+    const r1 = viaRecord(true);
+    expectClose(r1, r0);
+    warn.mockRestore();
+    batches.forEach((b) => b.dispose());
+  });
+
   it('keeps the number of tensors flat over many compiled steps', () => {
     const x = x10();
     clearParamStore();

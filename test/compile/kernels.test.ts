@@ -22,7 +22,7 @@ function check(name: string, make: () => tf.Tensor[], f: (...xs: tf.Tensor[]) =>
     const slots = rec.result.map((t) => rec.slotOf(t) ?? -1);
     expect(slots.every((s) => s >= 0), `${name}: outputs recorded`).toBe(true);
     const program = new CompiledProgram(rec, slots, Stream.fromSeed(0), addon);
-    const ok = program.run({ param: () => new Float32Array(), arg: (path) => inputs[path[1]!]!.dataSync() as Float32Array, root: Stream.fromSeed(0) });
+    const ok = program.run({ param: () => new Float32Array(), arg: (path) => inputs[path[1] as number]!.dataSync() as Float32Array, root: Stream.fromSeed(0) });
     expect(ok).toBe(true);
     rec.result.forEach((t, i) => {
       const want = t.dataSync();

@@ -16,12 +16,15 @@ export type Dtype = 'float32' | 'int32' | 'bool';
 export type Source =
   /** A learnable param (its unconstrained variable), read afresh on every replay. */
   | { readonly kind: 'param'; readonly name: string }
-  /** A tensor among the arguments of the recorded function, by position (nested arrays allowed). */
-  | { readonly kind: 'arg'; readonly path: readonly number[] }
+  /** A tensor among the arguments of the recorded function, by position (inside arrays and plain objects too). */
+  | { readonly kind: 'arg'; readonly path: readonly ArgKey[] }
   /** Random numbers a `RandomSource` drew; a replay draws them again from re-derived streams. */
   | { readonly kind: 'random'; readonly fill: FillRecord }
   /** A tensor made from host values during the run, or one that existed before it (tensors are immutable). */
   | { readonly kind: 'constant'; readonly values: Values; readonly tensor?: tf.Tensor };
+
+/** One step of an argument path: an array index or an object key. */
+export type ArgKey = number | string;
 
 export interface Slot {
   readonly shape: readonly number[];
@@ -76,14 +79,18 @@ function copyValues(values: ArrayLike<number> | Values, dtype: Dtype): Values {
   return Uint8Array.from(values as ArrayLike<number>);
 }
 
-function argPaths(args: readonly unknown[]): Map<number, number[]> {
-  const paths = new Map<number, number[]>();
-  const visit = (value: unknown, path: number[]): void => {
+function argPaths(args: readonly unknown[]): Map<number, ArgKey[]> {
+  const paths = new Map<number, ArgKey[]>();
+  const seen = new Set<unknown>();
+  const visit = (value: unknown, path: ArgKey[]): void => {
     if (value instanceof tf.Tensor) {
       if (!paths.has(value.id)) paths.set(value.id, path);
-    } else if (Array.isArray(value)) {
-      value.forEach((v, i) => visit(v, [...path, i]));
+      return;
     }
+    if (typeof value !== 'object' || value === null || seen.has(value)) return;
+    seen.add(value);
+    if (Array.isArray(value)) value.forEach((v, i) => visit(v, [...path, i]));
+    else if (Object.getPrototypeOf(value) === Object.prototype) for (const [k, v] of Object.entries(value)) visit(v, [...path, k]);
   };
   args.forEach((a, i) => visit(a, [i]));
   return paths;

@@ -1,6 +1,7 @@
+import type * as tf from '@tensorflow/tfjs';
 import type { NativeAddon } from '../fast/addon.js';
 import { drawInto, type FillRecord, type Stream } from '../rng.js';
-import type { Dtype, Recording, Slot, Values } from './capture.js';
+import type { ArgKey, Dtype, Recording, Slot, Values } from './capture.js';
 import { kernelImpl } from './kernels/index.js';
 import { sizeOf } from './kernels/types.js';
 
@@ -26,7 +27,7 @@ export interface ReplayInputs {
   /** The unconstrained values of param `name` now. */
   param(name: string): Values;
   /** The values of the argument tensor at `path`. */
-  arg(path: readonly number[]): Values;
+  arg(path: readonly ArgKey[]): Values;
   /** This step's root stream (the captured step's root maps to it). */
   readonly root: Stream;
 }
@@ -72,7 +73,9 @@ export class CompiledProgram {
   /** After step i, the guards to check: [array, expected values]. */
   readonly #guards = new Map<number, [Values, Values][]>();
   readonly #params: { readonly array: Values; readonly name: string }[] = [];
-  readonly #args: { readonly array: Values; readonly path: readonly number[] }[] = [];
+  readonly #args: { readonly array: Values; readonly path: readonly ArgKey[] }[] = [];
+  /** Tensors from outside the arguments whose values the program holds (checked still alive on each run). */
+  readonly #external: tf.Tensor[] = [];
   readonly #random: RandomInput[] = [];
   readonly #arrays: Values[] = [];
   /** Kernel calls kept after dropping the ones nothing reads. */
@@ -179,7 +182,10 @@ export class CompiledProgram {
       const source = slot.source;
       if (source.kind === 'param') this.#params.push({ array, name: source.name });
       else if (source.kind === 'arg') this.#args.push({ array, path: source.path });
-      else if (source.kind === 'constant') array.set(source.values);
+      else if (source.kind === 'constant') {
+        array.set(source.values);
+        if (source.tensor) this.#external.push(source.tensor);
+      }
       else this.#random.push(this.#randomInput(source.fill, array, root));
     }
     const byRelease = new Map<number, number[]>();
@@ -225,6 +231,15 @@ export class CompiledProgram {
       return path;
     });
     return { array: array as Float32Array, kind: fill.kind, paths, starts: fill.starts, per: array.length / fill.streams.length };
+  }
+
+  /**
+   * Are the tensors it read from outside its arguments still alive? A program holds their values, which
+   * is right while they exist (tensors are immutable); a disposed one means the caller moved on to other
+   * data, which the program would not see.
+   */
+  get externalsAlive(): boolean {
+    return this.#external.every((t) => !t.isDisposed);
   }
 
   /** One replay; false (and nothing to read) when a host read differs from the recording's. */
