@@ -4,9 +4,9 @@
   "targets": [
     {
       "target_name": "roulette_fast",
-      "sources": ["native/addon.cc", "native/gemm.cc", "native/thread_pool.cc", "native/tile.cc", "native/unary.cc", "native/reduce.cc", "native/binary.cc"],
-      # No -march: the build must run on any CPU of its architecture. The AVX2/FMA micro-kernel is
-      # compiled through a function attribute and chosen at run time (native/microkernels.h).
+      "sources": ["native/addon.cc", "native/gemm.cc", "native/thread_pool.cc", "native/tile.cc", "native/unary.cc", "native/reduce.cc", "native/binary.cc", "native/optim.cc"],
+      # No -march: the build must run on any CPU of its architecture. The AVX-512 and AVX2/FMA GEMM
+      # micro-kernels are compiled through function attributes and chosen at run time (native/microkernels.h).
       # -fno-trapping-math lets the branch-free elementwise loops (native/unary.cc) vectorise; nothing
       # here reads floating-point exception flags.
       "cflags": ["-O3", "-fno-math-errno", "-fno-trapping-math"],

@@ -13,6 +13,7 @@
 
 #include "binary.h"
 #include "gemm.h"
+#include "optim.h"
 #include "reduce.h"
 #include "thread_pool.h"
 #include "tile.h"
@@ -296,6 +297,31 @@ napi_value select(napi_env env, napi_callback_info info) {
   });
 }
 
+// adam(p, g, m, v, vmax, constants): the fused Adam / AMSGrad update of one variable in place; constants
+// is a Float64Array [keep1, take1, keep2, take2, step, root, eps] (native/optim.h); vmax null for Adam.
+napi_value adam(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    napi_value argv[6];
+    arguments(env, info, argv);
+    const Typed p = float32(env, argv[0], "p");
+    const Typed g = float32(env, argv[1], "g");
+    const Typed m = float32(env, argv[2], "m");
+    const Typed v = float32(env, argv[3], "v");
+    const Typed vmax = float32(env, argv[4], "vmax", true);
+    const Typed c = typed(env, argv[5], "constants");
+    if (c.type != napi_float64_array || c.length < 7) throw Failure{"roulette native: adam constants must be a Float64Array of 7"};
+    if (g.length < p.length || m.length < p.length || v.length < p.length || (vmax.present && vmax.length < p.length)) {
+      throw Failure{"roulette native: adam arrays are too small"};
+    }
+    const double* k = static_cast<const double*>(c.data);
+    const roulette::AdamStep step{static_cast<float>(k[0]), static_cast<float>(k[1]), static_cast<float>(k[2]), static_cast<float>(k[3]),
+                                  static_cast<float>(k[4]), static_cast<float>(k[5]), static_cast<float>(k[6])};
+    roulette::adam(static_cast<float*>(p.data), static_cast<const float*>(g.data), static_cast<float*>(m.data), static_cast<float*>(v.data),
+                   vmax.present ? static_cast<float*>(vmax.data) : nullptr, static_cast<int64_t>(p.length), step);
+    return undefined(env);
+  });
+}
+
 napi_value threads(napi_env env, napi_callback_info) {
   napi_value out;
   napi_create_int32(env, roulette::pool_size(), &out);
@@ -381,6 +407,7 @@ NAPI_MODULE_INIT() {
       {"binary", nullptr, binary, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"select", nullptr, select, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"tile", nullptr, tile, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"adam", nullptr, adam, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"threads", nullptr, threads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setThreads", nullptr, set_threads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"kernel", nullptr, kernel, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

@@ -36,6 +36,12 @@ export interface NativeAddon {
   select(condition: Uint8Array, a: Float32Array, b: Float32Array, out: Float32Array): void;
   /** tfjs Tile: out (shape * reps) repeats x (shape); same element type. */
   tile(x: ElementArray, out: ElementArray, shape: Int32Array, reps: Int32Array): void;
+  /**
+   * The fused Adam / AMSGrad update of one variable in place (native/optim.h): constants are
+   * [beta1, (1 - beta1) scale, beta2, (1 - beta2) scale^2, lr / (1 - beta1^t), 1 / sqrt(1 - beta2^t), eps];
+   * vmax null for Adam.
+   */
+  adam(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, vmax: Float32Array | null, constants: Float64Array): void;
   /** Threads a large kernel call is split over, the calling thread included. */
   threads(): number;
   setThreads(threads: number): void;
@@ -66,7 +72,7 @@ export type AddonLoad = { readonly ok: true; readonly addon: NativeAddon } | { r
  */
 const ADDON_PATH = '../../../build/Release/roulette_fast.node';
 
-const EXPORTS: readonly (keyof NativeAddon)[] = ['matmul', 'unary', 'sum', 'binary', 'select', 'tile', 'threads', 'setThreads', 'kernel', 'kernels', 'forceKernel', 'forcePortable'];
+const EXPORTS: readonly (keyof NativeAddon)[] = ['matmul', 'unary', 'sum', 'binary', 'select', 'tile', 'adam', 'threads', 'setThreads', 'kernel', 'kernels', 'forceKernel', 'forcePortable'];
 
 function isAddon(value: unknown): value is NativeAddon {
   if (typeof value !== 'object' || value === null) return false;
