@@ -38,6 +38,14 @@ type Entry =
   | { readonly state: 'compiled'; readonly program: CompiledProgram; readonly outputs: Outputs; readonly cost: number; readonly stats: Readonly<Record<string, number>>; guardFailures: number }
   | { readonly state: 'eager'; readonly reason: string };
 
+/**
+ * Whether svi and gradients compile when their options do not say: yes, unless the environment sets
+ * ROULETTE_COMPILE=0 (which runs a whole program, or test suite, eagerly).
+ */
+export function compileByDefault(): boolean {
+  return globalThis.process?.env?.['ROULETTE_COMPILE'] !== '0';
+}
+
 /** A replay stops being tried after this many replays whose host reads differed from the recording. */
 const MAX_GUARD_FAILURES = 3;
 

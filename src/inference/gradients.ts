@@ -4,7 +4,7 @@ import { isCapturing } from '../runtime/compile/capture.js';
 import { getParamStore } from '../runtime/param-store.js';
 import { currentRandom, Stream } from '../runtime/rng.js';
 import type { Estimator, Role, StepStructure, Surrogate } from './estimator.js';
-import { StepCompiler } from './compiled-step.js';
+import { compileByDefault, StepCompiler } from './compiled-step.js';
 import { prepare } from './log-weights.js';
 import type { Problem, Program } from './program.js';
 
@@ -21,7 +21,8 @@ export interface GradientOptions {
   readonly vectorize?: boolean;
   /**
    * Replay recorded computations as compiled programs (docs/compile.md): the same numbers as eager
-   * ones, seed for seed, without tfjs's per-kernel cost. Default true; false runs everything eagerly.
+   * ones, seed for seed, without tfjs's per-kernel cost. Default true (false where ROULETTE_COMPILE=0);
+   * false runs everything eagerly.
    */
   readonly compile?: boolean;
   /** Told once per reason why a structure runs eagerly; default: console.warn. */
@@ -123,7 +124,7 @@ export function gradients<A extends unknown[]>(
     throw new TypeError(`gradients: compile must be true or false, got ${String(options.compile)}`);
   }
   const read = (t: GradientTensors): GradientResult => ({ grads: t.grads, loss: scalarOf(t.loss), logMarginal: scalarOf(t.objective), cost: t.cost, stats: t.stats });
-  if (options.compile === false || isCapturing()) return read(gradientTensors(model, guide, args, options));
+  if (!(options.compile ?? compileByDefault()) || isCapturing()) return read(gradientTensors(model, guide, args, options));
   const stream = streamOf(options.seed);
   const seeded = { ...options, seed: stream };
   const compiler = compilerFor(model, guide, options);

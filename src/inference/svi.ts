@@ -4,7 +4,7 @@ import { hostValues } from '../runtime/compile/host-memory.js';
 import { fail } from '../runtime/errors.js';
 import { getParamStore } from '../runtime/param-store.js';
 import { currentRandom, Stream } from '../runtime/rng.js';
-import { StepCompiler, type ReplayedGradients } from './compiled-step.js';
+import { compileByDefault, StepCompiler, type ReplayedGradients } from './compiled-step.js';
 import { estimatorsOf, gradientStructure, gradientTensors, type GradientOptions } from './gradients.js';
 import { reportNonFinite } from './nonfinite.js';
 import { adam, type HostGradient, type Optimizer } from './optim.js';
@@ -77,7 +77,7 @@ export function svi<A extends unknown[]>(model: Program<A>, guide: Program<A>, o
   const optimizer = options.optimizer ?? adam();
   const root = options.seed === undefined ? currentRandom().shared.fork() : Stream.fromSeed(options.seed);
   const clip = typeof options.clip === 'number' ? { model: options.clip, guide: options.clip } : (options.clip ?? {});
-  const compiler = options.compile === false ? undefined : new StepCompiler(activeNativeAddon(), options.onCompileNote);
+  const compiler = !(options.compile ?? compileByDefault()) ? undefined : new StepCompiler(activeNativeAddon(), options.onCompileNote);
   let steps = 0;
   let mode = compiler ? 'recording' : 'eager';
 

@@ -210,8 +210,8 @@ export class CompiledProgram {
         const ins = plan.ins.map((id) => storage.get(id)!);
         const run = plan.run;
         this.#steps.push(() => run(ins, outs));
-        const shape = slots[calls[i]!.outputs[0]!]!.shape;
-        this.#names.push(`${calls[i]!.kernel} [${shape.join(',')}]`);
+        const shapes = [...calls[i]!.inputs, calls[i]!.outputs[0]!].map((s) => `[${slots[s]!.shape.join(',')}]`);
+        this.#names.push(`${calls[i]!.kernel} ${shapes.slice(0, -1).join(' ')} -> ${shapes.at(-1)}`);
         kept++;
         // A result nobody reads (a dead output of a multi-output kernel) is free at once.
         for (const id of plan.outs) if (!lastRead.has(id) && !persistent.has(id)) release(id);
