@@ -105,7 +105,7 @@ async function main(): Promise<void> {
   if (chosen.includes('tiny')) {
     const r = await tinyModelSuite(repeats);
     results['tinyModel'] = r;
-    log(`tiny 3-site ELBO step: native ${r.ms.native} ms, stock ${r.ms.stock} ms; ${describeKernels(r.kernelsPerStep)}`);
+    log(`tiny 3-site ELBO step (${r.mode}): native ${r.ms.native} ms, stock ${r.ms.stock} ms; ${describeKernels(r.kernelsPerStep)}`);
   }
   if (chosen.includes('estimators')) {
     const r = await estimatorSuite(repeats);

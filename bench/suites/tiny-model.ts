@@ -10,10 +10,14 @@ import { interleave, round } from '../lib/timing.js';
 
 /**
  * Three sites (two latents and an observation of ten points): the kernels are tiny, so a step measures
- * roulette's per-step overhead (handlers, traces, tfjs op dispatch), not arithmetic.
+ * roulette's per-step overhead (handlers, traces, tfjs op dispatch), not arithmetic. The steps are eager
+ * (`compile: false`): a compiled replay runs no tfjs kernel, so it has no native/stock difference and
+ * none of this overhead; the `models` suite times it against the eager step.
  */
 export interface TinyModelResult {
   readonly description: string;
+  /** `fit.mode` after the timed steps: 'eager' (svi's steps with compile: false). */
+  readonly mode: string;
   readonly ms: { readonly native: number; readonly stock: number };
   readonly stepsPerSecond: { readonly native: number; readonly stock: number };
   /** tf.profile of one step after the timed ones (native kernels). */
@@ -34,7 +38,7 @@ export async function tinyModelSuite(repeats: number): Promise<TinyModelResult> 
     sample('logSigma', normal(param('logSigma.loc', 0), param('logSigma.scale', 1, { constraint: 'positive' })));
   };
   clearParamStore();
-  const fit = svi(model, guide, { estimator: elbo(), seed: 2 });
+  const fit = svi(model, guide, { estimator: elbo(), seed: 2, compile: false });
   const step = (): void => void fit.step(x);
   const t = await interleave(
     { native: { setup: () => useKernels('native', 1), run: step }, stock: { setup: () => useKernels('stock'), run: step } },
@@ -42,11 +46,13 @@ export async function tinyModelSuite(repeats: number): Promise<TinyModelResult> 
   );
   await useKernels('native', 1);
   const kernels = await kernelsPerStep(step);
+  const mode = fit.mode;
   clearParamStore();
   x.dispose();
   await useKernels('native', 1);
   return {
-    description: 'ELBO step of a 3-site model (mu, logSigma ~ N(0, 1); 10 points x ~ N(mu, exp(logSigma))), mean-field normal guide',
+    description: 'eager (compile: false) ELBO step of a 3-site model (mu, logSigma ~ N(0, 1); 10 points x ~ N(mu, exp(logSigma))), mean-field normal guide',
+    mode,
     ms: { native: t.native.medianMs, stock: t.stock.medianMs },
     stepsPerSecond: { native: round(1000 / t.native.medianMs), stock: round(1000 / t.stock.medianMs) },
     kernelsPerStep: kernels,
