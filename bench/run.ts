@@ -18,12 +18,13 @@ import { describeKernels } from './lib/profile.js';
 import { estimatorSuite } from './suites/estimators.js';
 import { matmulSuite } from './suites/matmul.js';
 import { memorySuite } from './suites/memory.js';
+import { modelsSuite } from './suites/models.js';
 import { peersSuite } from './suites/peers.js';
 import { tinyModelSuite } from './suites/tiny-model.js';
 import { vaeStepSuite } from './suites/vae-step.js';
 
 // In this order; peers last: loading WebPPL defines globals (sample, observe, _, ...) in the process.
-const SUITES = ['matmul', 'vae', 'tiny', 'estimators', 'memory', 'peers'] as const;
+const SUITES = ['matmul', 'vae', 'tiny', 'estimators', 'memory', 'models', 'peers'] as const;
 type Suite = (typeof SUITES)[number];
 
 const { values: opts } = parseArgs({
@@ -116,6 +117,20 @@ async function main(): Promise<void> {
     const r = await memorySuite();
     results['memory'] = r;
     log(`memory: VAE step peak tensor bytes ${r.step.native.peakBytes} (native) / ${r.step.stock.peakBytes} (stock); wasm heap ${r.wasmHeapBytes}; max RSS ${r.maxRssBytes}`);
+  }
+  if (chosen.includes('models')) {
+    const r = await modelsSuite(repeats);
+    results['models'] = r;
+    log('models: svi compile: false vs compile: true (same seed, warmed up), interleaved');
+    for (const [name, w] of Object.entries(r.workloads)) {
+      const target = w.target ? `; target ${w.target.description}: ${w.meetsTarget === null ? 'undecided (no PyTorch here)' : w.meetsTarget ? 'met' : 'NOT met'}` : '';
+      const fraction = w.compiledFraction < 1 ? ` (${(100 * w.compiledFraction).toFixed(0)}% of steps compiled)` : '';
+      log(`  ${name}: eager ${w.msPerStep.eager} ms, compiled ${w.msPerStep.compiled} ms${fraction} -> ${w.speedup}x; mode ${w.mode.compiled}${target}`);
+      log(`    kernels per step: eager ${describeKernels(w.kernelsPerStep.eager)}; compiled ${describeKernels(w.kernelsPerStep.compiled)}`);
+      log(`    params eager vs compiled fit: max |difference| ${w.paramAgreement.maxAbsDifference} (relative ${w.paramAgreement.maxRelativeDifference}) over ${w.paramAgreement.params} params`);
+      if (w.vsReference) log(`    vs the issue's PyTorch ${w.vsReference.pytorchMs.join('-')} ms: ${w.vsReference.ratio.join('-')}x (<= 1.1x: ${w.vsReference.meetsTarget})`);
+      if (w.compileNotes.length > 0) log(`    compile notes: ${w.compileNotes.join('; ')}`);
+    }
   }
   if (chosen.includes('peers')) {
     const r = await peersSuite(repeats);
