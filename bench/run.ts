@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ready } from '../src/runtime/backend.js';
@@ -65,6 +65,34 @@ function worktreeChanges(): string[] {
   } catch {
     return [];
   }
+}
+
+/**
+ * latest.json: the newest result of every suite, gathered from the run files in `dir` (bench-<time>.json,
+ * oldest first, so a later run's suite replaces an earlier one's), with `sources.<suite>` the meta of the
+ * run it came from (and its file). A run of some suites thus keeps the other suites' last results.
+ */
+function latestOfEverySuite(dir: URL, meta: unknown): Record<string, unknown> {
+  const suites: Record<string, unknown> = {};
+  const sources: Record<string, unknown> = {};
+  const files = readdirSync(dir)
+    .filter((f) => /^bench-.*\.json$/.test(f))
+    .sort();
+  for (const file of files) {
+    let run: Record<string, unknown>;
+    try {
+      run = JSON.parse(readFileSync(new URL(file, dir), 'utf8')) as Record<string, unknown>;
+    } catch (e) {
+      console.warn(`bench: skipping ${file} in latest.json (${(e as Error).message})`);
+      continue;
+    }
+    for (const [key, value] of Object.entries(run)) {
+      if (key === 'meta') continue;
+      suites[key] = value;
+      sources[key] = { file, ...(run['meta'] as object) };
+    }
+  }
+  return { meta, ...suites, sources };
 }
 
 async function main(): Promise<void> {
@@ -157,8 +185,8 @@ async function main(): Promise<void> {
     const stamp = started.toISOString().replace(/[:.]/g, '-').replace(/-\d+Z$/, 'Z');
     const text = `${JSON.stringify(results, null, 2)}\n`;
     writeFileSync(new URL(`bench-${stamp}.json`, dir), text);
-    writeFileSync(new URL('latest.json', dir), text);
-    log(`wrote bench/results/bench-${stamp}.json and bench/results/latest.json`);
+    writeFileSync(new URL('latest.json', dir), `${JSON.stringify(latestOfEverySuite(dir, results['meta']), null, 2)}\n`);
+    log(`wrote bench/results/bench-${stamp}.json and bench/results/latest.json (the newest result of every suite)`);
   }
 }
 
