@@ -120,7 +120,7 @@ function difference(a: Recording<GradientTensors>, rootA: Stream, b: Recording<G
     if (sx.kind === 'random' && sy.kind === 'random') {
       const px = sx.fill.streams.map((s) => streamPath(s, rootA)).join();
       const py = sy.fill.streams.map((s) => streamPath(s, rootB)).join();
-      if (px !== py || px.includes('outside') || !sameArray(sx.fill.starts, sy.fill.starts)) return "it draws random numbers from streams that are not derived the same way from each step's seed";
+      if (px !== py || px.includes('outside') || !sameArray(sx.fill.starts, sy.fill.starts) || sx.fill.kind !== sy.fill.kind || sx.fill.population !== sy.fill.population) return "it draws random numbers from streams that are not derived the same way from each step's seed";
     }
   }
   if (a.guards.length !== b.guards.length) return 'it reads values back a different number of times on different steps';

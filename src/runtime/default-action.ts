@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { fail } from './errors.js';
 import type { Message, PlateMessage, SampleMessage } from './messages.js';
 import { getParamStore } from './param-store.js';
-import { currentRandom } from './rng.js';
+import { currentRandom, subsampleTensor } from './rng.js';
 import { broadcastShapes, formatShape } from './shapes.js';
 import { setDefaultAction } from './stack.js';
 
@@ -60,17 +60,8 @@ function checkValueShape(msg: SampleMessage, value: tf.Tensor): void {
 function subsampleIndices(msg: PlateMessage): tf.Tensor {
   const { size, subsampleSize } = msg;
   if (subsampleSize >= size) return tf.range(0, size, 1, 'int32');
-  // Partial Fisher-Yates from the particle-independent stream: same indices for every particle.
-  const stream = currentRandom().shared;
-  const perm = new Int32Array(size);
-  for (let i = 0; i < size; i++) perm[i] = i;
-  for (let i = 0; i < subsampleSize; i++) {
-    const j = i + stream.int(size - i);
-    const t = perm[i]!;
-    perm[i] = perm[j]!;
-    perm[j] = t;
-  }
-  return tf.tensor1d(perm.subarray(0, subsampleSize), 'int32');
+  // From the particle-independent stream: the same indices for every particle.
+  return subsampleTensor(currentRandom().shared, size, subsampleSize);
 }
 
 setDefaultAction(defaultAction);

@@ -172,8 +172,10 @@ export function float32Uniform(stream: Stream): number {
 
 /** What a tensor fill drew: enough to draw the same numbers again from re-derived streams. */
 export interface FillRecord {
-  readonly kind: 'uniform' | 'normal' | 'custom';
+  readonly kind: 'uniform' | 'normal' | 'subsample' | 'custom';
   readonly shape: readonly number[];
+  /** For 'subsample': the size of the population the indices are drawn from. */
+  readonly population?: number;
   readonly dtype: 'float32' | 'int32';
   /** The stream of each chunk of the leading dim, and its counter when the fill started. */
   readonly streams: readonly Stream[];
@@ -195,6 +197,29 @@ export function watchFills(watcher: (tensor: tf.Tensor, fill: FillRecord) => voi
 export function drawInto(kind: 'uniform' | 'normal', stream: Stream, out: Float32Array, offset: number, count: number): void {
   if (kind === 'normal') for (let j = 0; j < count; j++) out[offset + j] = stream.normal();
   else for (let j = 0; j < count; j++) out[offset + j] = float32Uniform(stream);
+}
+
+/** `count` distinct indices of 0..population-1, uniformly at random (a partial Fisher-Yates shuffle), into `out`. */
+export function subsampleInto(stream: Stream, population: number, count: number, out: Int32Array): void {
+  const perm = new Int32Array(population);
+  for (let i = 0; i < population; i++) perm[i] = i;
+  for (let i = 0; i < count; i++) {
+    const j = i + stream.int(population - i);
+    const t = perm[i]!;
+    perm[i] = perm[j]!;
+    perm[j] = t;
+  }
+  out.set(perm.subarray(0, count));
+}
+
+/** `subsampleInto` as an int32 tensor (a plate's subsample), told to fill watchers so a compiled step can draw it again. */
+export function subsampleTensor(stream: Stream, population: number, count: number): tf.Tensor {
+  const start = stream.position;
+  const out = new Int32Array(count);
+  hidingHostDraws(() => subsampleInto(stream, population, count, out));
+  const tensor = tf.tensor1d(out, 'int32');
+  fillWatcher?.(tensor, { kind: 'subsample', shape: [count], dtype: 'int32', streams: [stream], starts: [start], population });
+  return tensor;
 }
 
 /**

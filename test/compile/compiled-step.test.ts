@@ -6,6 +6,7 @@ import { observe, param, sample } from '../../src/dsl/primitives.js';
 import { elbo, gradients, iwae, mlrr, mlss, rws, sumo, svi, type Estimator } from '../../src/inference/index.js';
 import { adam, amsgrad, rmsprop, sgd, type Optimizer } from '../../src/inference/optim.js';
 import { clearParamStore, getParamStore, plate } from '../../src/runtime/index.js';
+import { currentRandom } from '../../src/runtime/rng.js';
 
 afterEach(() => clearParamStore());
 
@@ -223,11 +224,30 @@ describe('what a compiled step checks', () => {
     y.dispose();
   });
 
-  it('host-side random draws (a plate subsample) keep the step eager, with the reason', () => {
-    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+  it('plate subsamples are drawn afresh on every replay, as eager steps draw them', () => {
     const model = (data: tf.Tensor1D): void => {
       const mu = sample('mu', normal(0, 1));
       plate('data', data.shape[0], (idx) => observe('x', normal(mu, 1), tf.gather(data, idx!)), { subsample: 4 });
+    };
+    const guide = (): void => {
+      sample('mu', normal(param('loc', 0), param('scale', 1, { constraint: 'positive' })));
+    };
+    const x = x10();
+    const make = () => ({ estimator: elbo(), optimizer: adam({ lr: 0.01 }) });
+    const eager = train(model, guide, [x], make, false, 20);
+    const compiled = train(model, guide, [x], make, true, 20);
+    expect(compiled.modes.at(-1)).toBe('compiled');
+    expectClose(compiled.losses, eager.losses);
+    x.dispose();
+  });
+
+  it('random numbers drawn on the host keep the step eager, with the reason', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    // A branch on a number the model draws itself: a replay would repeat it.
+    const model = (data: tf.Tensor1D): void => {
+      const mu = sample('mu', normal(0, 1));
+      const wide = currentRandom().shared.uniform() < 0.5;
+      plate('data', data.shape[0], () => observe('x', normal(mu, wide ? 2 : 1), data));
     };
     const guide = (): void => {
       sample('mu', normal(param('loc', 0), param('scale', 1, { constraint: 'positive' })));

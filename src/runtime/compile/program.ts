@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { NativeAddon } from '../fast/addon.js';
-import { drawInto, type FillRecord, type Stream } from '../rng.js';
+import { drawInto, subsampleInto, type FillRecord, type Stream } from '../rng.js';
 import type { ArgKey, Dtype, Recording, Slot, Values } from './capture.js';
 import { kernelImpl } from './kernels/index.js';
 import { sizeOf } from './kernels/types.js';
@@ -15,8 +15,10 @@ import { sizeOf } from './kernels/types.js';
 type StreamPath = readonly ({ readonly index: number } | { readonly forkedAt: number })[];
 
 interface RandomInput {
-  readonly array: Float32Array;
-  readonly kind: 'uniform' | 'normal';
+  readonly array: Values;
+  readonly kind: 'uniform' | 'normal' | 'subsample';
+  /** For 'subsample': the population size. */
+  readonly population: number;
   readonly paths: readonly StreamPath[];
   readonly starts: readonly number[];
   readonly per: number;
@@ -224,13 +226,14 @@ export class CompiledProgram {
   }
 
   #randomInput(fill: FillRecord, array: Values, root: Stream): RandomInput {
-    if (fill.kind === 'custom' || fill.dtype !== 'float32') throw new Error('a host-side sampler cannot be replayed');
+    if (fill.kind === 'custom') throw new Error('a host-side sampler cannot be replayed');
+    if (fill.kind === 'subsample' ? fill.dtype !== 'int32' : fill.dtype !== 'float32') throw new Error(`a ${fill.kind} fill of dtype ${fill.dtype}`);
     const paths = fill.streams.map((s) => {
       const path = pathTo(s, root);
       if (!path) throw new Error("draws from a random stream that does not come from the step's seed");
       return path;
     });
-    return { array: array as Float32Array, kind: fill.kind, paths, starts: fill.starts, per: array.length / fill.streams.length };
+    return { array, kind: fill.kind, population: fill.population ?? 0, paths, starts: fill.starts, per: array.length / fill.streams.length };
   }
 
   /**
@@ -247,7 +250,11 @@ export class CompiledProgram {
     for (const p of this.#params) p.array.set(inputs.param(p.name));
     for (const a of this.#args) a.array.set(inputs.arg(a.path));
     for (const r of this.#random) {
-      for (let c = 0; c < r.paths.length; c++) drawInto(r.kind, follow(inputs.root, r.paths[c]!).at(r.starts[c]!), r.array, c * r.per, r.per);
+      for (let c = 0; c < r.paths.length; c++) {
+        const stream = follow(inputs.root, r.paths[c]!).at(r.starts[c]!);
+        if (r.kind === 'subsample') subsampleInto(stream, r.population, r.per, r.array as Int32Array);
+        else drawInto(r.kind, stream, r.array as Float32Array, c * r.per, r.per);
+      }
     }
     if (!this.#check(-1)) return false;
     const steps = this.#steps;
