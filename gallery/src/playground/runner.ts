@@ -119,7 +119,10 @@ export async function train(settings: RunSettings, signal: AbortSignal, onProgre
   }
 }
 
-/** How long a backend trial runs: warm-up steps (first-use costs: wasm's heap growth, WebGL's shader compiles), then timed ones. */
+/**
+ * How long a backend trial runs: warm-up steps (first-use costs: wasm's heap growth, WebGL's shader
+ * compiles, and svi's first eager and two recording steps before it replays compiled ones), then timed ones.
+ */
 export interface TrialOptions {
   readonly warmup: number;
   /** At least this many timed steps, and at most `maxSteps`; in between, steps until `budgetMs` of them are timed. */
@@ -128,7 +131,7 @@ export interface TrialOptions {
   readonly budgetMs: number;
 }
 
-export const TRIAL: TrialOptions = { warmup: 2, minSteps: 3, maxSteps: 40, budgetMs: 120 };
+export const TRIAL: TrialOptions = { warmup: 5, minSteps: 3, maxSteps: 40, budgetMs: 120 };
 
 /**
  * Steps per second of `settings`' fit on the active backend, measured on a throwaway param store (and
