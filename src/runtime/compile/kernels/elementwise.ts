@@ -165,6 +165,16 @@ function unaryImpl(spec: KernelSpec, p = 0, q = 0): Impl {
   if (addon && native !== undefined && n >= NATIVE_MIN_SIZE && spec.inputs[0]!.dtype === 'float32') {
     return { run: (ins, outs) => addon.unary(native, ins[0] as Float32Array, outs[0] as Float32Array) };
   }
+  if (addon && n >= NATIVE_MIN_SIZE && spec.inputs[0]!.dtype === 'float32' && (spec.kernel === 'Neg' || spec.kernel === 'Square')) {
+    // As products on the native broadcasting loop: x * -1 (a stride-0 scalar) and x * x.
+    const shape = Int32Array.of(n);
+    const ones = Int32Array.of(1);
+    const minusOne = Float32Array.of(-1);
+    const scalar = Int32Array.of(0);
+    return spec.kernel === 'Neg'
+      ? { run: (ins, outs) => addon.binary(2, ins[0]!, minusOne, outs[0]!, shape, ones, scalar) }
+      : { run: (ins, outs) => addon.binary(2, ins[0]!, ins[0]!, outs[0]!, shape, ones, ones) };
+  }
   const loop = unaryLoop(spec.kernel);
   return { run: (ins, outs) => loop(ins[0]!, outs[0]!, n, p, q) };
 }
