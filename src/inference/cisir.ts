@@ -1,7 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
+import { activeNativeAddon } from '../runtime/backend.js';
+import { Compiler } from '../runtime/compile/compiler.js';
 import { fail } from '../runtime/errors.js';
 import type { Stream } from '../runtime/rng.js';
-import { ChainRunner, type ChainState, type Evaluated } from './cisir/chains.js';
+import { ChainRunner, ITERATION_SPEC, type ChainState, type Evaluated, type IterationCompiler } from './cisir/chains.js';
+import { compileByDefault } from './compiled-step.js';
 import { averagingWindow } from './cisir/window.js';
 import type { Estimator, Simulation, Surrogate } from './estimator.js';
 import { iwae } from './iwae.js';
@@ -14,6 +17,13 @@ import { checkRefineOptions, refineProposal, type RefineOptions } from './local-
 export type CisirKernel = 'isir' | 'disir' | 'isir-disir';
 
 export interface CisirOptions {
+  /**
+   * Compile the chains' batched evaluation (docs/compile.md): one program per live batch size, the
+   * same numbers as eager iterations. Default true (false where ROULETTE_COMPILE=0).
+   */
+  readonly compile?: boolean;
+  /** Told once per reason why an iteration runs eagerly; default: console.warn. */
+  readonly onCompileNote?: (note: string) => void;
   /** Particles per chain state (default 10). */
   readonly k?: number;
   /** Lag L between the coupled chains (default 10). */
@@ -120,6 +130,21 @@ export function cisir(options: CisirOptions = {}): Estimator & { readonly beta: 
   let warnedCap = false;
   // Sub-steps of one iteration: their autoregression coefficients.
   const subSteps = (): number[] => (kernel === 'isir' ? [0] : [0, beta]);
+  // One iteration compiler per model and guide, kept across estimates (programs per live batch size).
+  const compile = options.compile ?? compileByDefault();
+  const compilers = new WeakMap<object, WeakMap<object, IterationCompiler>>();
+  const compilerFor = <A extends unknown[]>(problem: Problem<A>): IterationCompiler | undefined => {
+    if (!compile) return undefined;
+    const byGuide = compilers.get(problem.model) ?? new WeakMap<object, IterationCompiler>();
+    compilers.set(problem.model, byGuide);
+    let compiler = byGuide.get(problem.guide);
+    if (!compiler) {
+      // Fewer programs than a step compiler keeps: each holds the chains' particle arrays.
+      compiler = new Compiler(ITERATION_SPEC, activeNativeAddon(), options.onCompileNote, 24);
+      byGuide.set(problem.guide, compiler);
+    }
+    return compiler;
+  };
 
   function simulate<A extends unknown[]>(problem: Problem<A>, stream: Stream): CisirSimulation {
     if (!refine) return runChains(problem, stream, { cost: 0, stats: {} });
@@ -142,7 +167,7 @@ export function cisir(options: CisirOptions = {}): Estimator & { readonly beta: 
     // Tensors we own are tf.keep-ed and released by hand as chain states are consumed.
     let started: { runner: ChainRunner<A>; states: Evaluated[] } | undefined;
     tf.tidy(() => {
-      const first = ChainRunner.start(problem, k, 2, stream, indexStream);
+      const first = ChainRunner.start(problem, k, 2, stream, indexStream, compilerFor(problem));
       started = { runner: first.runner, states: first.states.map((s) => keepEvaluated(s)) };
     });
     if (!started) fail('invalid-argument', 'cisir: could not start the chains');

@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
+import type { Compiler } from '../../runtime/compile/compiler.js';
 import { fail } from '../../runtime/errors.js';
 import { vectorizedSource } from '../../runtime/handlers/particles.js';
 import type { Stream } from '../../runtime/rng.js';
+import { paramSignature } from '../compiled-step.js';
 import { drawWeighted, prepare, requirePerDatapoint, type Weighted } from '../log-weights.js';
-import type { Problem } from '../program.js';
+import { argsSignature, type Problem } from '../program.js';
 import { categoricalIndex, maximalCoupling } from './coupling.js';
-import { freshNoise, NoiseSource, proposalNoise, type NoiseDraw, type NoiseSpec } from './noise.js';
+import { freshNoise, NoiseSource, proposalNoise, type NoiseDraw, type NoiseKind, type NoiseSpec } from './noise.js';
 
 /** One chain of the extended target: K particles (as guide noise) and the selected index per datapoint. */
 export interface ChainState {
@@ -14,6 +16,41 @@ export interface ChainState {
 }
 
 /** What a step produced for one chain: its new state, the particles' latent values and weights. */
+/** One chain's tensors after an evaluation, before anything is read back. */
+interface ChainTensors {
+  readonly logW: tf.Tensor;
+  readonly wbar: tf.Tensor;
+  readonly noise: readonly NoiseDraw[];
+  readonly values: Readonly<Record<string, tf.Tensor>>;
+}
+
+/** The shapes of a chain iteration's outputs, to rebuild tensors from a replay's arrays. */
+export interface IterationSummary {
+  readonly chains: readonly {
+    readonly logW: readonly number[];
+    readonly wbar: readonly number[];
+    readonly noise: readonly { readonly kind: NoiseKind; readonly shape: readonly number[] }[];
+    readonly values: readonly { readonly name: string; readonly shape: readonly number[] }[];
+  }[];
+}
+
+/** A compiler of chain iterations (src/runtime/compile/compiler.ts), shared by an estimator's runners. */
+export type IterationCompiler = Compiler<ChainTensors[], IterationSummary>;
+
+/** What an `IterationCompiler` needs: every chain's tensors in order, and their shapes. */
+export const ITERATION_SPEC = {
+  what: 'this C-ISIR chain iteration',
+  outputs: (chains: ChainTensors[]): tf.Tensor[] => chains.flatMap((c) => [c.logW, c.wbar, ...c.noise.map((d) => d.tensor), ...Object.values(c.values)]),
+  summary: (chains: ChainTensors[]): IterationSummary => ({
+    chains: chains.map((c) => ({
+      logW: c.logW.shape,
+      wbar: c.wbar.shape,
+      noise: c.noise.map((d) => ({ kind: d.kind, shape: d.tensor.shape })),
+      values: Object.entries(c.values).map(([name, v]) => ({ name, shape: v.shape })),
+    })),
+  }),
+};
+
 export interface Evaluated {
   readonly state: ChainState;
   /** Latent values by guide site, particles first: [K, ...]. */
@@ -46,6 +83,8 @@ export class ChainRunner<A extends unknown[]> {
     /** Kinds and shapes of one chain's noise (K particles) for the full batch. */
     private readonly fullSpecs: readonly NoiseSpec[],
     private readonly fullDatapoints: number,
+    /** Compiles the batched evaluation of the chains' proposals (one program per live batch size). */
+    private readonly compiler?: IterationCompiler,
   ) {}
 
   get usesUniforms(): boolean {
@@ -58,7 +97,7 @@ export class ChainRunner<A extends unknown[]> {
   }
 
   /** Start `chains` chains from independent draws (pi_0): K fresh particles, index ~ Cat(w). */
-  static start<A extends unknown[]>(problem: Problem<A>, k: number, chains: number, stream: Stream, indexStream: Stream) {
+  static start<A extends unknown[]>(problem: Problem<A>, k: number, chains: number, stream: Stream, indexStream: Stream, compiler?: IterationCompiler) {
     if (!problem.vectorize) fail('invalid-argument', 'cisir: coupled chains need vectorised particles (vectorize: true)');
     const recorder = NoiseSource.recording(vectorizedSource(stream.split(100), chains * k), stream.split(77));
     const weighted = drawWeighted(problem, chains * k, stream, 0, { guideSource: recorder });
@@ -68,7 +107,7 @@ export class ChainRunner<A extends unknown[]> {
     const plate = weighted.dataPlate;
     const datapoints = plate ? plate.subsampleSize : 1;
     const specs = recorder.recorded.map((d) => ({ kind: d.kind, shape: [k, ...d.tensor.shape.slice(1)] }));
-    const runner = new ChainRunner(problem, k, stream, datapoints, undefined, plate ? -dim + plate.dim : undefined, weighted.dataScale, specs, datapoints);
+    const runner = new ChainRunner(problem, k, stream, datapoints, undefined, plate ? -dim + plate.dim : undefined, weighted.dataScale, specs, datapoints, compiler);
     const evaluated = runner.split(weighted, recorder.recorded, chains);
     recorder.disposeRecorded(); // the chains hold their own slices
     const states = evaluated.map((e) => {
@@ -85,7 +124,7 @@ export class ChainRunner<A extends unknown[]> {
    */
   restricted(problem: Problem<A>, positions: Int32Array): ChainRunner<A> {
     const live = Int32Array.from(positions, (p) => this.original(p));
-    return new ChainRunner(problem, this.k, this.stream, live.length, live, this.dataAxis, this.scale, this.fullSpecs, this.fullDatapoints);
+    return new ChainRunner(problem, this.k, this.stream, live.length, live, this.dataAxis, this.scale, this.fullSpecs, this.fullDatapoints, this.compiler);
   }
 
   /** Chain `e` at the datapoints at `positions` of this runner's batch (new tensors; `e` is untouched). */
@@ -119,6 +158,16 @@ export class ChainRunner<A extends unknown[]> {
 
   /** Split a batched evaluation of C x K particles into C chains. */
   private split(weighted: Weighted, noise: readonly NoiseDraw[], chains: number): Evaluated[] {
+    return this.chainTensors(weighted, noise, chains).map((c) => ({
+      state: { noise: c.noise, index: new Int32Array(0) },
+      values: c.values,
+      weights: c.wbar.dataSync() as Float32Array,
+      logW: c.logW,
+    }));
+  }
+
+  /** Each chain's log-weights, normalised weights, noise and latent values, as tensors. */
+  private chainTensors(weighted: Weighted, noise: readonly NoiseDraw[], chains: number): ChainTensors[] {
     const k = this.k;
     const logW = weighted.logWeights();
     const columns = logW.rank === 1 ? tf.expandDims(logW, 1) : logW;
@@ -126,20 +175,47 @@ export class ChainRunner<A extends unknown[]> {
     return Array.from({ length: chains }, (_, c) => {
       const lw = tf.slice(columns, c * k, k);
       const values = Object.fromEntries(latents.map((s) => [s.name, tf.slice(s.value, c * k, k)] as const));
-      const wbar = tf.exp(tf.sub(lw, tf.logSumExp(lw, 0, true)));
       return {
-        state: { noise: noise.map((d) => ({ kind: d.kind, tensor: tf.slice(d.tensor, c * k, k) })), index: new Int32Array(0) },
-        values,
-        weights: wbar.dataSync() as Float32Array,
         logW: lw,
+        wbar: tf.exp(tf.sub(lw, tf.logSumExp(lw, 0, true))),
+        noise: noise.map((d) => ({ kind: d.kind, tensor: tf.slice(d.tensor, c * k, k) })),
+        values,
       };
     });
   }
 
   /**
-   * One kernel step of each chain with shared randomness: the same auxiliary positions a, the same
-   * fresh noise, and (for two chains) maximally coupled index draws. `met[b]` forces equal indices.
+   * The chains evaluated at their proposals `batched` (every chain's particles along the leading dim):
+   * compiled where the runner has a compiler, eagerly otherwise.
    */
+  private evaluate(batched: readonly NoiseDraw[], chains: number): Evaluated[] {
+    const compute = (): ChainTensors[] => {
+      const source = NoiseSource.replaying(batched, this.stream.split(77));
+      const weighted = drawWeighted(this.problem, chains * this.k, this.stream, 0, { guideSource: source });
+      return this.chainTensors(weighted, batched, chains);
+    };
+    const compiler = this.compiler;
+    if (!compiler) return this.toEvaluated(compute());
+    const args = [batched.map((d) => d.tensor), this.problem.args];
+    const key = `${chains}|${this.datapoints}|${batched.map((d) => `${d.kind}${d.tensor.shape.join('x')}`).join(',')}|${argsSignature(this.problem.args)}|${paramSignature()}`;
+    const replayed = compiler.replay(key, args, this.stream);
+    if (!replayed) return this.toEvaluated(compiler.eager(key, args, this.stream, [], compute));
+    // Tensors (and weights) of our own: a replay's arrays are reused by the next one.
+    let at = 0;
+    const next = (): Float32Array => replayed.outputs[at++] as Float32Array;
+    return replayed.summary.chains.map((c) => {
+      const logW = tf.tensor(next(), [...c.logW]);
+      const weights = Float32Array.from(next());
+      const noise = c.noise.map((d) => ({ kind: d.kind, tensor: tf.tensor(next(), [...d.shape]) }));
+      const values = Object.fromEntries(c.values.map((v) => [v.name, tf.tensor(next(), [...v.shape])] as const));
+      return { state: { noise, index: new Int32Array(0) }, values, weights, logW };
+    });
+  }
+
+  private toEvaluated(chains: readonly ChainTensors[]): Evaluated[] {
+    return chains.map((c) => ({ state: { noise: c.noise, index: new Int32Array(0) }, values: c.values, weights: c.wbar.dataSync() as Float32Array, logW: c.logW }));
+  }
+
   step(chains: readonly ChainState[], beta: number, stepStream: Stream, met: Uint8Array): { evaluated: Evaluated[]; a: Int32Array } {
     if (beta > 0 && this.usesUniforms) {
       fail('unsupported-model', 'cisir: DISIR needs a reparameterised (Gaussian-noise) guide; this guide draws uniforms (a discrete site). Use kernel: "isir"');
@@ -157,9 +233,7 @@ export class ChainRunner<A extends unknown[]> {
       })),
     );
     const batched = proposals[0]!.map((d, i) => ({ kind: d.kind, tensor: tf.concat(proposals.map((p) => p[i]!.tensor), 0) }));
-    const source = NoiseSource.replaying(batched, this.stream.split(77));
-    const weighted = drawWeighted(this.problem, chains.length * this.k, this.stream, 0, { guideSource: source });
-    const evaluated = this.split(weighted, batched, chains.length);
+    const evaluated = this.evaluate(batched, chains.length);
     const indexStream = stepStream.split(3);
     const indices = evaluated.map(() => new Int32Array(b));
     for (let j = 0; j < b; j++) {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { NativeAddon } from '../fast/addon.js';
 import { getParamStore } from '../param-store.js';
 import type { Stream } from '../rng.js';
-import { capture, type ArgKey, type Recording, type Values } from './capture.js';
+import { capture, isCapturing, type ArgKey, type Recording, type Values } from './capture.js';
 import { hostValues } from './host-memory.js';
 import { CompiledProgram } from './program.js';
 
@@ -146,7 +146,8 @@ export class Compiler<R, M> {
   /** A replay of a compiled structure, or undefined: run it eagerly (through `eager`). */
   replay(key: string, args: readonly unknown[], root: Stream): Replayed<M> | undefined {
     const entry = this.#entries.get(key);
-    if (entry?.state !== 'compiled') return undefined;
+    // Inside another computation's recording, run eagerly: that recording must see the kernels.
+    if (entry?.state !== 'compiled' || isCapturing()) return undefined;
     if (!entry.program.externalsAlive) {
       this.#off(key, 'a tensor it read from outside its arguments was disposed (data held in a closure?): pass data as arguments');
       return undefined;
@@ -170,6 +171,7 @@ export class Compiler<R, M> {
    * `covered` streams are allowed: the caller's key accounts for them.
    */
   eager(key: string, args: readonly unknown[], root: Stream, covered: readonly Stream[], compute: () => R): R {
+    if (isCapturing()) return compute(); // recordings do not nest
     const entry = this.#entries.get(key);
     if (!entry) {
       // The first run of a structure creates params and warms caches: it is not representative.
