@@ -164,10 +164,13 @@ export function cisir(options: CisirOptions = {}): Estimator & { readonly beta: 
   ): CisirSimulation {
     const contributions: Contribution<A>[] = [];
     const indexStream = stream.split(5);
+    const iterationCompiler = compilerFor(problem);
+    const replaysBefore = iterationCompiler?.replays ?? 0;
+    let evaluationsRun = 0;
     // Tensors we own are tf.keep-ed and released by hand as chain states are consumed.
     let started: { runner: ChainRunner<A>; states: Evaluated[] } | undefined;
     tf.tidy(() => {
-      const first = ChainRunner.start(problem, k, 2, stream, indexStream, compilerFor(problem));
+      const first = ChainRunner.start(problem, k, 2, stream, indexStream, iterationCompiler);
       started = { runner: first.runner, states: first.states.map((s) => keepEvaluated(s)) };
     });
     if (!started) fail('invalid-argument', 'cisir: could not start the chains');
@@ -222,6 +225,7 @@ export function cisir(options: CisirOptions = {}): Estimator & { readonly beta: 
         let next: Evaluated[] = [];
         tf.tidy(() => {
           const { evaluated, a } = runner.step(current.map((c) => c.state), betaSub, stream.split(1000 + 10 * t + s), identicalKept);
+          evaluationsRun++;
           if (betaSub === 0) {
             for (let j = 0; j < runner.datapoints; j++) {
               if (identicalKept[j]) continue;
@@ -330,6 +334,8 @@ export function cisir(options: CisirOptions = {}): Estimator & { readonly beta: 
       // How often an ISIR step left the kept particle for a fresh one: low means the guide rarely
       // proposes anything as good as where the chain sits, hence slow meeting.
       isirMoveRate: isirSteps > 0 ? isirMoves / isirSteps : NaN,
+      // The share of the chains' batched evaluations that ran as compiled programs (docs/compile.md).
+      compiledEvaluations: evaluationsRun > 0 ? ((iterationCompiler?.replays ?? 0) - replaysBefore) / evaluationsRun : 0,
       // Meeting-time histogram (pairs per bin; capped pairs are counted in stats.capped instead).
       ...meetingHistogram(meetings),
     };

@@ -124,6 +124,7 @@ export function capture<R>(fn: () => R, context: CaptureContext): Recording<R> {
   const calls: KernelCall[] = [];
   const guards: Guard[] = [];
   const obstacles = new Set<string>();
+  const foreignVariables = new Set<string>();
   const bySlotId = new Map<number, number>(); // tensor id -> slot
   const byDataId = new Map<object, number>(); // data id -> a slot holding that data
   const args = argPaths(context.args);
@@ -152,7 +153,7 @@ export function capture<R>(fn: () => R, context: CaptureContext): Recording<R> {
     if (known !== undefined) return known;
     if (t instanceof tf.Variable) {
       const param = context.params.get(t.name);
-      if (param === undefined) obstacles.add(`reads a tf.Variable that is not a param ('${t.name}')`);
+      if (param === undefined) foreignVariables.add(t.name);
       return addSlot(t, { kind: 'param', name: param ?? t.name });
     }
     const path = args.get(t.id);
@@ -237,6 +238,7 @@ export function capture<R>(fn: () => R, context: CaptureContext): Recording<R> {
       else delete (engine as Partial<Engine>)[key];
     }
   }
+  if (foreignVariables.size > 0) obstacles.add(`reads tf.Variables that are not params (${[...foreignVariables].slice(0, 5).join(', ')}${foreignVariables.size > 5 ? ', ...' : ''})`);
   return {
     slots,
     calls,

@@ -119,6 +119,7 @@ function argAt(args: readonly unknown[], path: readonly ArgKey[]): tf.Tensor {
 export class Compiler<R, M> {
   readonly #entries = new Map<string, Entry<R, M>>();
   readonly #told = new Set<string>();
+  #replays = 0;
 
   constructor(
     private readonly spec: CompilerSpec<R, M>,
@@ -127,6 +128,11 @@ export class Compiler<R, M> {
     /** Keys beyond this many are forgotten oldest first (debiased estimators make one per level drawn). */
     private readonly maxStructures = 64,
   ) {}
+
+  /** Successful replays so far. */
+  get replays(): number {
+    return this.#replays;
+  }
 
   /** What the compiler does with this structure now: 'compiled', 'recording', or why it stays eager. */
   status(key: string): string {
@@ -163,6 +169,7 @@ export class Compiler<R, M> {
       if (entry.guardFailures >= MAX_GUARD_FAILURES) this.#off(key, `a value read back while it runs (dataSync) differed from the recording's on ${MAX_GUARD_FAILURES} replays`);
       return undefined;
     }
+    this.#replays++;
     return { outputs: entry.slots.map((s) => entry.program.output(s)), summary: entry.summary };
   }
 
