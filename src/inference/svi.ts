@@ -156,12 +156,13 @@ export function svi<A extends unknown[]>(model: Program<A>, guide: Program<A>, o
         reportNonFinite({ model, guide, args, vectorize: options.vectorize ?? true }, stream.split(10), result.cost, bad, result.loss);
       }
       const scale = factors(gradNorm);
-      const entries: HostGradient[] = names.map((n) => ({ variable: store.variable(n), grad: () => hostValues(result.grads[n]!), scale: scale[store.role(n) === 'model' ? 'model' : 'guide'] }));
+      const groupOf = (n: string): 'model' | 'guide' => (store.role(n) === 'model' ? 'model' : 'guide');
+      const entries: HostGradient[] = names.map((n) => ({ variable: store.variable(n), grad: () => hostValues(result.grads[n]!), scale: scale[groupOf(n)] }));
       if (!optimizer.applyHost?.(entries)) {
-        const byVariable = new Map<string, tf.Tensor>();
-        for (const e of entries) byVariable.set(e.variable.name, e.scale === 1 ? result.grads[names[entries.indexOf(e)]!]! : tf.mul(result.grads[names[entries.indexOf(e)]!]!, e.scale));
-        optimizer.apply(entries.map((e) => e.variable), byVariable);
-        for (const [i, g] of [...byVariable.values()].entries()) if (entries[i]!.scale !== 1) g.dispose();
+        // An optimiser without a host form: the tensor update, on clipped gradients.
+        const clipped = names.map((n) => (scale[groupOf(n)] === 1 ? result.grads[n]! : tf.mul(result.grads[n]!, scale[groupOf(n)])));
+        optimizer.apply(entries.map((e) => e.variable), new Map(names.map((n, i) => [store.variable(n).name, clipped[i]!] as const)));
+        clipped.forEach((g, i) => g !== result.grads[names[i]!] && g.dispose());
       }
       for (const g of Object.values(result.grads)) g.dispose();
       steps++;
