@@ -111,6 +111,34 @@ describe('compiled steps give the eager numbers, seed for seed', () => {
   });
 });
 
+describe('an optimiser without a host form', () => {
+  it('gets tensor gradients (clipped) in compiled and eager steps alike', () => {
+    // A user's optimiser: plain gradient descent through tensors, no applyHost.
+    const plainSgd = (): Optimizer => {
+      let iterations = 0;
+      return {
+        name: 'plain-sgd',
+        get iterations() {
+          return iterations;
+        },
+        apply(variables, grads) {
+          iterations++;
+          tf.tidy(() => variables.forEach((v) => v.assign(tf.sub(v, tf.mul(grads.get(v.name)!, 0.05)))));
+        },
+        dispose() {},
+      };
+    };
+    const x = x10();
+    const make = () => ({ estimator: iwae({ k: 3 }), optimizer: plainSgd() });
+    const eager = train(tinyModel, tinyGuide, [x], make, false, 20);
+    const compiled = train(tinyModel, tinyGuide, [x], make, true, 20);
+    expect(compiled.modes.at(-1)).toBe('compiled');
+    expectClose(compiled.losses, eager.losses);
+    for (const n of Object.keys(eager.params)) expectClose(compiled.params[n]!, eager.params[n]!);
+    x.dispose();
+  });
+});
+
 describe('debiased estimators compile one program per level drawn', () => {
   // The model needs a param of its own: these estimators estimate the model's gradient.
   const guide = (data: tf.Tensor1D): void => {
