@@ -1,0 +1,53 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { normal } from '../../src/dsl/distributions/index.js';
+import { observe, param, sample } from '../../src/dsl/primitives.js';
+import { elbo, iwae, svi } from '../../src/inference/index.js';
+import { clearParamStore, plate } from '../../src/runtime/index.js';
+
+afterEach(() => clearParamStore());
+
+/**
+ * Kernels per step as budgets (exact counts, so they can be tested; times are benchmarks). The 3-site
+ * model of bench/suites/tiny-model.ts: a compiled step dispatches none; an eager one is bounded so it
+ * cannot grow unnoticed (most of its kernels are tfjs's own autodiff bookkeeping: clones of saved
+ * inputs, casts and reshapes in gradient functions).
+ */
+const EAGER_BUDGET = 400;
+
+const x10 = (): tf.Tensor1D => tf.tensor1d([0.3, -1.2, 0.8, 1.9, 0.1, -0.4, 1.1, 0.6, -0.9, 0.2]);
+const model = (data: tf.Tensor1D): void => {
+  const mu = sample('mu', normal(0, 1));
+  const logSigma = sample('logSigma', normal(0, 1));
+  plate('data', data.shape[0], () => observe('x', normal(mu, tf.exp(logSigma)), data));
+};
+const guide = (): void => {
+  sample('mu', normal(param('mu.loc', 0), param('mu.scale', 1, { constraint: 'positive' })));
+  sample('logSigma', normal(param('logSigma.loc', 0), param('logSigma.scale', 1, { constraint: 'positive' })));
+};
+
+async function kernelsPerStep(compile: boolean, estimator = elbo()): Promise<{ kernels: number; mode: string }> {
+  const x = x10();
+  const fit = svi(model, guide, { estimator, seed: 1, compile });
+  for (let i = 0; i < 5; i++) fit.step(x);
+  const info = await tf.profile(() => void fit.step(x));
+  x.dispose();
+  return { kernels: info.kernels.length, mode: fit.mode };
+}
+
+describe('kernels per step of the 3-site model', () => {
+  it('compiled: none', async () => {
+    for (const estimator of [elbo(), iwae({ k: 5 })]) {
+      const { kernels, mode } = await kernelsPerStep(true, estimator);
+      expect(mode).toBe('compiled');
+      expect(kernels).toBe(0);
+    }
+  });
+
+  it(`eager: at most ${EAGER_BUDGET} (the optimiser and the gradient norms run on the host, not as kernels)`, async () => {
+    const { kernels, mode } = await kernelsPerStep(false);
+    expect(mode).toBe('eager');
+    expect(kernels).toBeGreaterThan(0);
+    expect(kernels).toBeLessThanOrEqual(EAGER_BUDGET);
+  });
+});
