@@ -290,6 +290,31 @@ describe('what a compiled step checks', () => {
     x.dispose();
   });
 
+  it('a constant from a closure that changes after compilation is caught at the next re-check', () => {
+    const notes: string[] = [];
+    let weight = 1;
+    const model = (data: tf.Tensor1D): void => {
+      const mu = sample('mu', normal(0, 1));
+      plate('data', data.shape[0], () => observe('x', normal(tf.mul(mu, tf.scalar(weight)), 1), data));
+    };
+    const guide = (): void => {
+      sample('mu', normal(param('loc', 0), param('scale', 1, { constraint: 'positive' })));
+    };
+    const x = x10();
+    clearParamStore();
+    const fit = svi(model, guide, { estimator: elbo(), optimizer: adam({ lr: 0.01 }), seed: 1, compile: true, onCompileNote: (n) => notes.push(n) });
+    const modes: string[] = [];
+    for (let i = 0; i < 90; i++) {
+      if (i === 30) weight = 2; // annealing through a closure variable: not allowed, but caught
+      fit.step(x);
+      modes.push(fit.mode);
+    }
+    expect(modes[25]).toBe('compiled');
+    expect(modes.at(-1)).toMatch(/^eager: .*host values changes.*re-check/);
+    expect(notes.some((n) => /re-check/.test(n))).toBe(true);
+    x.dispose();
+  });
+
   it('data held in a closure and swapped between steps keeps the step eager; data in a record argument compiles', () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     const batches = Array.from({ length: 12 }, (_, i) => tf.tensor1d([0.1 * i, -0.2, 0.3 + i, 1.1]));

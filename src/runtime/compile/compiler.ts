@@ -34,8 +34,32 @@ export interface Replayed<M> {
 type Entry<R, M> =
   | { readonly state: 'seen' }
   | { readonly state: 'recorded'; readonly recording: Recording<R>; readonly root: Stream }
-  | { readonly state: 'compiled'; readonly program: CompiledProgram; readonly slots: readonly number[]; readonly summary: M; guardFailures: number }
+  | {
+      readonly state: 'compiled';
+      readonly program: CompiledProgram;
+      readonly slots: readonly number[];
+      readonly summary: M;
+      /** The recording the program was built from, to check later runs against. */
+      readonly recording: Recording<R>;
+      readonly root: Stream;
+      guardFailures: number;
+      replays: number;
+      /** Set when the next run is a re-check: recorded eagerly and compared with `recording`. */
+      recheck: boolean;
+    }
   | { readonly state: 'eager'; readonly reason: string };
+
+/**
+ * Replays after which the next run is recorded again and compared with the program's recording: state
+ * outside the program's arguments (a closure variable turned into a constant, say) that changes later
+ * is caught there, and the structure goes eager with a note. Every RECHECK_EVERY replays after the last.
+ */
+const RECHECKS = [16, 64, 256, 1024] as const;
+const RECHECK_EVERY = 4096;
+
+function isRecheck(replays: number): boolean {
+  return (RECHECKS as readonly number[]).includes(replays) || (replays > RECHECKS[RECHECKS.length - 1]! && replays % RECHECK_EVERY === 0);
+}
 
 /** A replay stops being tried after this many replays whose host reads differed from the recording. */
 const MAX_GUARD_FAILURES = 3;
@@ -154,6 +178,7 @@ export class Compiler<R, M> {
     const entry = this.#entries.get(key);
     // Inside another computation's recording, run eagerly: that recording must see the kernels.
     if (entry?.state !== 'compiled' || isCapturing()) return undefined;
+    if (entry.recheck) return undefined;
     if (!entry.program.externalsAlive) {
       this.#off(key, 'a tensor it read from outside its arguments was disposed (data held in a closure?): pass data as arguments');
       return undefined;
@@ -170,6 +195,8 @@ export class Compiler<R, M> {
       return undefined;
     }
     this.#replays++;
+    entry.replays++;
+    if (isRecheck(entry.replays)) entry.recheck = true;
     return { outputs: entry.slots.map((s) => entry.program.output(s)), summary: entry.summary };
   }
 
@@ -186,12 +213,19 @@ export class Compiler<R, M> {
       this.#evict();
       return compute();
     }
-    if (entry.state !== 'seen' && entry.state !== 'recorded') return compute();
+    if (entry.state === 'eager' || (entry.state === 'compiled' && !entry.recheck)) return compute();
     const store = getParamStore();
     const params = new Map(store.names().map((n) => [store.variable(n).name, n] as const));
     const recording = capture(compute, { args, params, covered });
     if (recording.obstacles.length > 0) {
       this.#off(key, recording.obstacles.join('; '));
+      return recording.result;
+    }
+    if (entry.state === 'compiled') {
+      // A re-check: this run must still be the program's computation.
+      entry.recheck = false;
+      const changed = difference(entry.recording, entry.root, recording, root);
+      if (changed) this.#off(key, `${changed}, after ${entry.replays} replays (a re-check; the replays before it used the old computation)`);
       return recording.result;
     }
     if (entry.state === 'seen') {
@@ -207,7 +241,7 @@ export class Compiler<R, M> {
     try {
       const outputs = slots as number[];
       const program = new CompiledProgram(recording, outputs, root, this.addon);
-      this.#entries.set(key, { state: 'compiled', program, slots: outputs, summary: this.spec.summary(recording.result), guardFailures: 0 });
+      this.#entries.set(key, { state: 'compiled', program, slots: outputs, summary: this.spec.summary(recording.result), recording, root, guardFailures: 0, replays: 0, recheck: false });
     } catch (error) {
       this.#off(key, error instanceof Error ? error.message : String(error));
     }
