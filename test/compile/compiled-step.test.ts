@@ -290,6 +290,30 @@ describe('what a compiled step checks', () => {
     x.dispose();
   });
 
+  it('reading a param or an argument on the host is a guard too (a branch on a param value stays right)', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    // Branches on the guide's current loc (a param read directly, no kernel in between) and on the data.
+    const model = (data: tf.Tensor1D): void => {
+      const mu = sample('mu', normal(0, 1));
+      const shift = data.dataSync()[0]! > 0 ? 1 : 0;
+      plate('data', data.shape[0], () => observe('x', normal(tf.add(mu, shift), 1), data));
+    };
+    const guide = (): void => {
+      const loc = param('loc', 0);
+      const wide = loc.dataSync()[0]! < -0.16; // first true at step 4, after compilation
+      sample('mu', normal(loc, wide ? 2 : param('scale', 1, { constraint: 'positive' })));
+    };
+    const x = x10();
+    const make = () => ({ estimator: elbo(), optimizer: adam({ lr: 0.05 }) });
+    const eager = train(model, guide, [x], make, false, 30);
+    const compiled = train(model, guide, [x], make, true, 30);
+    expectClose(compiled.losses, eager.losses);
+    for (const n of Object.keys(eager.params)) expectClose(compiled.params[n]!, eager.params[n]!);
+    expect(compiled.modes.at(-1)).toMatch(/^eager: .*reads back/);
+    warn.mockRestore();
+    x.dispose();
+  });
+
   it('a constant from a closure that changes after compilation is caught at the next re-check', () => {
     const notes: string[] = [];
     let weight = 1;

@@ -204,10 +204,27 @@ export function capture<R>(fn: () => R, context: CaptureContext): Recording<R> {
     obstacles.add('creates a tf.Variable while it runs (params are created on the first, uncompiled step)');
     return original.makeVariable.apply(engine, a);
   };
+  // Host reads become guards. Through a tensor's dataSync we know the tensor, so a read of a param, an
+  // argument or a tensor from before the run is guarded too (its values may differ on the next step);
+  // other reads of the engine are found by data id.
+  const tensorProto = tf.Tensor.prototype as unknown as { dataSync: (this: tf.Tensor) => Values };
+  const ownDataSync = Object.prototype.hasOwnProperty.call(tensorProto, 'dataSync');
+  const originalDataSync = tensorProto.dataSync;
+  let reading = 0;
+  tensorProto.dataSync = function (this: tf.Tensor) {
+    reading++;
+    try {
+      const values = originalDataSync.call(this);
+      if (depth === 0 && isDtype(this.dtype)) guards.push({ slot: inputSlot(this), after: calls.length, values: values.slice() as Values });
+      return values;
+    } finally {
+      reading--;
+    }
+  };
   engine.readSync = function (dataId) {
     const values = original.readSync.call(engine, dataId) as Values;
     const slot = byDataId.get(dataId);
-    if (slot !== undefined && depth === 0) guards.push({ slot, after: calls.length, values: values.slice() as Values });
+    if (slot !== undefined && depth === 0 && reading === 0) guards.push({ slot, after: calls.length, values: values.slice() as Values });
     return values;
   };
   engine.read = function (dataId) {
@@ -232,6 +249,8 @@ export function capture<R>(fn: () => R, context: CaptureContext): Recording<R> {
     capturing = false;
     stopFills();
     stopHostDraws();
+    if (ownDataSync) tensorProto.dataSync = originalDataSync;
+    else delete (tensorProto as Partial<typeof tensorProto>).dataSync;
     // Put back what was there: own properties as they were, prototype methods by removing the patch.
     for (const key of Object.keys(original) as (keyof typeof original)[]) {
       if (own.includes(key)) (engine as Record<string, unknown>)[key] = original[key];
