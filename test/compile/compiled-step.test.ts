@@ -314,6 +314,24 @@ describe('what a compiled step checks', () => {
     x.dispose();
   });
 
+  it('a program that would hold too much memory is not kept (ROULETTE_COMPILE_MB)', () => {
+    const notes: string[] = [];
+    const before = process.env['ROULETTE_COMPILE_MB'];
+    process.env['ROULETTE_COMPILE_MB'] = '0.000001'; // about one byte: no program fits
+    try {
+      const x = x10();
+      clearParamStore();
+      const fit = svi(tinyModel, tinyGuide, { estimator: elbo(), optimizer: adam({ lr: 0.01 }), seed: 1, compile: true, onCompileNote: (n) => notes.push(n) });
+      for (let i = 0; i < 6; i++) fit.step(x);
+      expect(fit.mode).toMatch(/^eager: its program would hold/);
+      expect(notes.some((n) => /ROULETTE_COMPILE_MB/.test(n))).toBe(true);
+      x.dispose();
+    } finally {
+      if (before === undefined) delete process.env['ROULETTE_COMPILE_MB'];
+      else process.env['ROULETTE_COMPILE_MB'] = before;
+    }
+  });
+
   it('a constant from a closure that changes after compilation is caught at the next re-check', () => {
     const notes: string[] = [];
     let weight = 1;

@@ -61,6 +61,12 @@ function isRecheck(replays: number): boolean {
   return (RECHECKS as readonly number[]).includes(replays) || (replays > RECHECKS[RECHECKS.length - 1]! && replays % RECHECK_EVERY === 0);
 }
 
+/** ROULETTE_COMPILE_MB, else 1 GiB: the memory one compiler's programs may hold. */
+function defaultMaxBytes(): number {
+  const mb = Number(globalThis.process?.env?.['ROULETTE_COMPILE_MB']);
+  return (Number.isFinite(mb) && mb > 0 ? mb : 1024) * 2 ** 20;
+}
+
 /** A replay stops being tried after this many replays whose host reads differed from the recording. */
 const MAX_GUARD_FAILURES = 3;
 
@@ -151,6 +157,11 @@ export class Compiler<R, M> {
     private readonly onNote: (note: string) => void = warnOnce,
     /** Keys beyond this many are forgotten oldest first (debiased estimators make one per level drawn). */
     private readonly maxStructures = 64,
+    /**
+     * Memory all programs may hold; the oldest are dropped past it, and a program that alone would take
+     * over a quarter of it is not kept (its structure runs eagerly, as tfjs frees an eager step's arrays).
+     */
+    private readonly maxBytes = defaultMaxBytes(),
   ) {}
 
   /** Successful replays so far. */
@@ -241,11 +252,29 @@ export class Compiler<R, M> {
     try {
       const outputs = slots as number[];
       const program = new CompiledProgram(recording, outputs, root, this.addon);
+      if (program.bytes > this.maxBytes / 4) {
+        const mb = (n: number): string => `${Math.round(n / 2 ** 20)} MB`;
+        this.#off(key, `its program would hold ${mb(program.bytes)} of arrays, over a quarter of the ${mb(this.maxBytes)} programs may hold (ROULETTE_COMPILE_MB raises it)`);
+        return recording.result;
+      }
       this.#entries.set(key, { state: 'compiled', program, slots: outputs, summary: this.spec.summary(recording.result), recording, root, guardFailures: 0, replays: 0, recheck: false });
+      this.#fitMemory(key);
     } catch (error) {
       this.#off(key, error instanceof Error ? error.message : String(error));
     }
     return recording.result;
+  }
+
+  /** Drop the oldest programs (other than `keep`'s) until all fit in `maxBytes`. */
+  #fitMemory(keep: string): void {
+    let total = 0;
+    for (const e of this.#entries.values()) if (e.state === 'compiled') total += e.program.bytes;
+    for (const [key, e] of this.#entries) {
+      if (total <= this.maxBytes) break;
+      if (key === keep || e.state !== 'compiled') continue;
+      total -= e.program.bytes;
+      this.#entries.delete(key);
+    }
   }
 
   #evict(): void {

@@ -82,6 +82,8 @@ export class CompiledProgram {
   readonly #arrays: Values[] = [];
   /** Kernel calls kept after dropping the ones nothing reads. */
   readonly kernels: number;
+  /** Memory the program's arrays hold (they live as long as the program). */
+  readonly bytes: number;
 
   /**
    * Throws `Unsupported` (from the kernel table) or an Error saying why the recording cannot be replayed.
@@ -161,10 +163,12 @@ export class CompiledProgram {
     // Allocate: arrays of the same dtype and length are reused once their last reader has run.
     const pool = new Map<string, Values[]>();
     const storage = new Map<number, Values>();
+    let bytes = 0;
     const take = (id: number): Values => {
       const key = `${dtypeOf[id]}:${lengthOf[id]}`;
       const free = persistent.has(id) ? undefined : pool.get(key)?.pop();
       const array = free ?? arrayFor(dtypeOf[id]!, lengthOf[id]!);
+      if (!free) bytes += array.byteLength;
       storage.set(id, array);
       return array;
     };
@@ -222,6 +226,7 @@ export class CompiledProgram {
       for (const id of byRelease.get(i) ?? []) release(id);
     }
     this.kernels = kept;
+    this.bytes = bytes;
     for (const o of outputs) this.#arrays[o] = storage.get(inputArray(o))!;
   }
 
