@@ -12,6 +12,7 @@ import { useKernels } from '../lib/kernels.js';
 import { kernelsPerStep, type KernelCount } from '../lib/profile.js';
 import { vaeBatch } from '../lib/vae-data.js';
 import { interleave, median, pairedRatio, round } from '../lib/timing.js';
+import { tinyData, tinyGuide, tinyModel } from './tiny-model.js';
 
 /**
  * Compiled against eager svi steps on the workloads of the compiled-steps issue, with its targets:
@@ -220,19 +221,8 @@ function tiny(): Workload {
     warmup: WARMUP_STEPS,
     fixedStructure: true,
     build() {
-      const x = tf.tensor1d([0.3, -1.2, 0.8, 1.9, 0.1, -0.4, 1.1, 0.6, -0.9, 0.2]);
-      const model = (data: tf.Tensor1D): void => {
-        const mu = sample('mu', normal(0, 1));
-        const logSigma = sample('logSigma', normal(0, 1));
-        plate('data', data.shape[0], () => {
-          observe('x', normal(mu, tf.exp(logSigma)), data);
-        });
-      };
-      const guide = (): void => {
-        sample('mu', normal(param('mu.loc', 0), param('mu.scale', 1, { constraint: 'positive' })));
-        sample('logSigma', normal(param('logSigma.loc', 0), param('logSigma.scale', 1, { constraint: 'positive' })));
-      };
-      return { model, guide, args: [x], options: { estimator: elbo() }, owned: [x] };
+      const x = tinyData();
+      return { model: tinyModel, guide: tinyGuide, args: [x], options: { estimator: elbo() }, owned: [x] };
     },
   };
 }

@@ -8,6 +8,24 @@ import { useKernels } from '../lib/kernels.js';
 import { kernelsPerStep, type KernelCount } from '../lib/profile.js';
 import { interleave, round } from '../lib/timing.js';
 
+/** The 3-site model's data: ten points. */
+export const tinyData = (): tf.Tensor1D => tf.tensor1d([0.3, -1.2, 0.8, 1.9, 0.1, -0.4, 1.1, 0.6, -0.9, 0.2]);
+
+/** mu, logSigma ~ N(0, 1); x ~ N(mu, exp(logSigma)) over a plate of the data. */
+export const tinyModel = (data: tf.Tensor1D): void => {
+  const mu = sample('mu', normal(0, 1));
+  const logSigma = sample('logSigma', normal(0, 1));
+  plate('data', data.shape[0], () => {
+    observe('x', normal(mu, tf.exp(logSigma)), data);
+  });
+};
+
+/** Mean-field normal guide for the 3-site model. */
+export const tinyGuide = (): void => {
+  sample('mu', normal(param('mu.loc', 0), param('mu.scale', 1, { constraint: 'positive' })));
+  sample('logSigma', normal(param('logSigma.loc', 0), param('logSigma.scale', 1, { constraint: 'positive' })));
+};
+
 /**
  * Three sites (two latents and an observation of ten points): the kernels are tiny, so a step measures
  * roulette's per-step overhead (handlers, traces, tfjs op dispatch), not arithmetic. The steps are eager
@@ -25,20 +43,9 @@ export interface TinyModelResult {
 }
 
 export async function tinyModelSuite(repeats: number): Promise<TinyModelResult> {
-  const x = tf.tensor1d([0.3, -1.2, 0.8, 1.9, 0.1, -0.4, 1.1, 0.6, -0.9, 0.2]);
-  const model = (data: tf.Tensor1D): void => {
-    const mu = sample('mu', normal(0, 1));
-    const logSigma = sample('logSigma', normal(0, 1));
-    plate('data', data.shape[0], () => {
-      observe('x', normal(mu, tf.exp(logSigma)), data);
-    });
-  };
-  const guide = (): void => {
-    sample('mu', normal(param('mu.loc', 0), param('mu.scale', 1, { constraint: 'positive' })));
-    sample('logSigma', normal(param('logSigma.loc', 0), param('logSigma.scale', 1, { constraint: 'positive' })));
-  };
+  const x = tinyData();
   clearParamStore();
-  const fit = svi(model, guide, { estimator: elbo(), seed: 2, compile: false });
+  const fit = svi(tinyModel, tinyGuide, { estimator: elbo(), seed: 2, compile: false });
   const step = (): void => void fit.step(x);
   const t = await interleave(
     { native: { setup: () => useKernels('native', 1), run: step }, stock: { setup: () => useKernels('stock'), run: step } },

@@ -173,19 +173,18 @@ export function gradientTensors<A extends unknown[]>(
   args: A,
   options: GradientOptions,
 ): GradientTensors {
-  const estimators = estimatorsOf(options);
-  const stream = streamOf(options.seed);
-  const problem: Problem<A> = { model, guide, args, vectorize: options.vectorize ?? true };
-  prepare(problem, stream); // creates params, tagged model or guide
-  const store = getParamStore();
-  const theta = store.names('model');
-  const phi = store.names('guide');
-  if (estimators.model === estimators.guide && estimators.model.sharedLoss) {
-    const pass = onePass(estimators.model, problem, stream.split(10), 'both', [...theta, ...phi]);
+  const { problem, passes } = planPasses(model, guide, args, options);
+  if (passes.length === 1 && passes[0]!.role === 'both') {
+    const [{ estimator, stream, role, names }] = passes as [PlannedPass];
+    const pass = onePass(estimator, problem, stream, role, names);
     return { grads: pass.grads, loss: pass.loss, objective: pass.objective, cost: pass.cost, stats: pass.stats };
   }
-  const m = theta.length > 0 ? onePass(estimators.model, problem, stream.split(10), 'model', theta) : undefined;
-  const g = phi.length > 0 ? onePass(estimators.guide, problem, stream.split(11), 'guide', phi) : undefined;
+  const run = (role: Role): Pass | undefined => {
+    const p = passes.find((q) => q.role === role);
+    return p && onePass(p.estimator, problem, p.stream, p.role, p.names);
+  };
+  const m = run('model');
+  const g = run('guide');
   const main = m ?? g!;
   const other = main === m ? g : undefined;
   other?.loss.dispose();
@@ -205,20 +204,38 @@ export function gradientTensors<A extends unknown[]>(
  * estimators' host-drawn numbers (levels K), from the same streams the passes will use.
  */
 export function gradientStructure<A extends unknown[]>(model: Program<A>, guide: Program<A>, args: A, options: GradientOptions): StepStructure {
+  const { problem, passes } = planPasses(model, guide, args, options);
+  const parts = passes.map((p) => p.estimator.structure?.(problem, p.stream, p.role));
+  return { key: parts.map((p) => p?.key ?? '').join(';'), streams: parts.flatMap((p) => p?.streams ?? []) };
+}
+
+interface PlannedPass {
+  readonly estimator: Estimator;
+  readonly stream: Stream;
+  readonly role: Role;
+  readonly names: readonly string[];
+}
+
+/**
+ * The gradient passes a step runs (one shared pass, or the model's and the guide's for the groups
+ * that have params) with their streams: `gradientTensors` runs them, `gradientStructure` keys them.
+ * Creates the params on first use (tagged model or guide).
+ */
+function planPasses<A extends unknown[]>(model: Program<A>, guide: Program<A>, args: A, options: GradientOptions): { problem: Problem<A>; passes: PlannedPass[] } {
   const estimators = estimatorsOf(options);
   const stream = streamOf(options.seed);
   const problem: Problem<A> = { model, guide, args, vectorize: options.vectorize ?? true };
   prepare(problem, stream);
   const store = getParamStore();
-  const passes: [Estimator, Stream, Role][] =
-    estimators.model === estimators.guide && estimators.model.sharedLoss
-      ? [[estimators.model, stream.split(10), 'both']]
-      : [
-          ...(store.names('model').length > 0 ? [[estimators.model, stream.split(10), 'model'] as [Estimator, Stream, Role]] : []),
-          ...(store.names('guide').length > 0 ? [[estimators.guide, stream.split(11), 'guide'] as [Estimator, Stream, Role]] : []),
-        ];
-  const parts = passes.map(([e, s, role]) => e.structure?.(problem, s, role));
-  return { key: parts.map((p) => p?.key ?? '').join(';'), streams: parts.flatMap((p) => p?.streams ?? []) };
+  const theta = store.names('model');
+  const phi = store.names('guide');
+  if (estimators.model === estimators.guide && estimators.model.sharedLoss) {
+    return { problem, passes: [{ estimator: estimators.model, stream: stream.split(10), role: 'both', names: [...theta, ...phi] }] };
+  }
+  const passes: PlannedPass[] = [];
+  if (theta.length > 0) passes.push({ estimator: estimators.model, stream: stream.split(10), role: 'model', names: theta });
+  if (phi.length > 0) passes.push({ estimator: estimators.guide, stream: stream.split(11), role: 'guide', names: phi });
+  return { problem, passes };
 }
 
 function prefixed(prefix: string, stats: Readonly<Record<string, number>>): Record<string, number> {

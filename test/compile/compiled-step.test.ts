@@ -7,20 +7,9 @@ import { elbo, gradients, iwae, mlrr, mlss, rws, sumo, svi, type Estimator } fro
 import { adam, amsgrad, rmsprop, sgd, type Optimizer } from '../../src/inference/optim.js';
 import { clearParamStore, getParamStore, plate } from '../../src/runtime/index.js';
 import { currentRandom } from '../../src/runtime/rng.js';
+import { tinyGuide, tinyModel, x10 } from '../helpers/tiny-model.js';
 
 afterEach(() => clearParamStore());
-
-/** Three sites: two latents and ten observations (the bench's tiny model). */
-const x10 = (): tf.Tensor1D => tf.tensor1d([0.3, -1.2, 0.8, 1.9, 0.1, -0.4, 1.1, 0.6, -0.9, 0.2]);
-const tinyModel = (data: tf.Tensor1D): void => {
-  const mu = sample('mu', normal(0, 1));
-  const logSigma = sample('logSigma', normal(0, 1));
-  plate('data', data.shape[0], () => observe('x', normal(mu, tf.exp(logSigma)), data));
-};
-const tinyGuide = (): void => {
-  sample('mu', normal(param('mu.loc', 0), param('mu.scale', 1, { constraint: 'positive' })));
-  sample('logSigma', normal(param('logSigma.loc', 0), param('logSigma.scale', 1, { constraint: 'positive' })));
-};
 
 /** A small VAE: per-datapoint latents in a plate, MLP encoder and decoder, Bernoulli pixels. */
 const pixels = 12;

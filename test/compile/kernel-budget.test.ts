@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { normal } from '../../src/dsl/distributions/index.js';
-import { observe, param, sample } from '../../src/dsl/primitives.js';
 import { elbo, iwae, svi } from '../../src/inference/index.js';
-import { clearParamStore, plate } from '../../src/runtime/index.js';
+import { clearParamStore } from '../../src/runtime/index.js';
+import { tinyGuide, tinyModel, x10 } from '../helpers/tiny-model.js';
 
 afterEach(() => clearParamStore());
 
@@ -15,20 +14,9 @@ afterEach(() => clearParamStore());
  */
 const EAGER_BUDGET = 400;
 
-const x10 = (): tf.Tensor1D => tf.tensor1d([0.3, -1.2, 0.8, 1.9, 0.1, -0.4, 1.1, 0.6, -0.9, 0.2]);
-const model = (data: tf.Tensor1D): void => {
-  const mu = sample('mu', normal(0, 1));
-  const logSigma = sample('logSigma', normal(0, 1));
-  plate('data', data.shape[0], () => observe('x', normal(mu, tf.exp(logSigma)), data));
-};
-const guide = (): void => {
-  sample('mu', normal(param('mu.loc', 0), param('mu.scale', 1, { constraint: 'positive' })));
-  sample('logSigma', normal(param('logSigma.loc', 0), param('logSigma.scale', 1, { constraint: 'positive' })));
-};
-
 async function kernelsPerStep(compile: boolean, estimator = elbo()): Promise<{ kernels: number; mode: string }> {
   const x = x10();
-  const fit = svi(model, guide, { estimator, seed: 1, compile });
+  const fit = svi(tinyModel, tinyGuide, { estimator, seed: 1, compile });
   for (let i = 0; i < 5; i++) fit.step(x);
   const info = await tf.profile(() => void fit.step(x));
   x.dispose();

@@ -15,7 +15,6 @@ export interface ChainState {
   readonly index: Int32Array;
 }
 
-/** What a step produced for one chain: its new state, the particles' latent values and weights. */
 /** One chain's tensors after an evaluation, before anything is read back. */
 interface ChainTensors {
   readonly logW: tf.Tensor;
@@ -51,6 +50,7 @@ export const ITERATION_SPEC = {
   }),
 };
 
+/** What a step produced for one chain: its new state, the particles' latent values and weights. */
 export interface Evaluated {
   readonly state: ChainState;
   /** Latent values by guide site, particles first: [K, ...]. */
@@ -158,12 +158,7 @@ export class ChainRunner<A extends unknown[]> {
 
   /** Split a batched evaluation of C x K particles into C chains. */
   private split(weighted: Weighted, noise: readonly NoiseDraw[], chains: number): Evaluated[] {
-    return this.chainTensors(weighted, noise, chains).map((c) => ({
-      state: { noise: c.noise, index: new Int32Array(0) },
-      values: c.values,
-      weights: c.wbar.dataSync() as Float32Array,
-      logW: c.logW,
-    }));
+    return this.toEvaluated(this.chainTensors(weighted, noise, chains));
   }
 
   /** Each chain's log-weights, normalised weights, noise and latent values, as tensors. */
@@ -212,10 +207,15 @@ export class ChainRunner<A extends unknown[]> {
     });
   }
 
+  /** Chains with their weights read back (indices are chosen by the caller). */
   private toEvaluated(chains: readonly ChainTensors[]): Evaluated[] {
     return chains.map((c) => ({ state: { noise: c.noise, index: new Int32Array(0) }, values: c.values, weights: c.wbar.dataSync() as Float32Array, logW: c.logW }));
   }
 
+  /**
+   * One kernel step of each chain with shared randomness: the same auxiliary positions a, the same
+   * fresh noise, and (for two chains) maximally coupled index draws. `met[b]` forces equal indices.
+   */
   step(chains: readonly ChainState[], beta: number, stepStream: Stream, met: Uint8Array): { evaluated: Evaluated[]; a: Int32Array } {
     if (beta > 0 && this.usesUniforms) {
       fail('unsupported-model', 'cisir: DISIR needs a reparameterised (Gaussian-noise) guide; this guide draws uniforms (a discrete site). Use kernel: "isir"');

@@ -1,5 +1,5 @@
 import { planMatMul } from '../../fast/matmul.js';
-import { broadcastIndex, sizeOf, Unsupported, type Impl, type KernelSpec } from './types.js';
+import { broadcastIndex, Unsupported, type Impl, type KernelSpec } from './types.js';
 
 /** BatchMatMul and _FusedMatMul: the native GEMM when the addon is loaded, a plain loop otherwise. */
 
@@ -71,7 +71,7 @@ export function matmul(spec: KernelSpec): Impl {
       }
       if (biasIndex) {
         const bv = ins[2]!;
-        for (let i = 0; i < sizeOf(outShape); i++) out[i] = act(out[i]! + bv[biasIndex[i]!]!);
+        for (let i = 0; i < out.length; i++) out[i] = act(out[i]! + bv[biasIndex[i]!]!);
       } else if (activation !== 0) {
         for (let i = 0; i < out.length; i++) out[i] = act(out[i]!);
       }
