@@ -30,7 +30,9 @@ export type ConstraintName =
   | 'lowerCholesky'
   | 'boolean'
   | 'nonnegativeInteger'
-  | 'integerInterval';
+  | 'integerInterval'
+  /** A set pushed forward through a bijection (bijections.imageOf). */
+  | 'image';
 
 export interface Constraint {
   readonly name: ConstraintName;

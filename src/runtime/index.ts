@@ -4,6 +4,8 @@ export { RouletteError, type RouletteErrorCode } from './errors.js';
 export { ready, setBackend, defaultBackend, activeKernelSet, type BackendName, type BackendOptions, type KernelSet } from './backend.js';
 export * as constraints from './constraints.js';
 export type { Constraint, ConstraintSpec, Transform } from './constraints.js';
+export * as bijections from './bijections.js';
+export type { Bijection } from './bijections.js';
 export { Stream, ChunkedRandomSource, setSeed, currentRandom, withRandom, type RandomSource } from './rng.js';
 export type { Message, SampleMessage, ParamMessage, PlateMessage, PlateFrame, ParamRole, SiteDistribution } from './messages.js';
 export { Messenger, apply, activeHandlers } from './stack.js';
