@@ -19,7 +19,7 @@ const LOG_SQRT_2PI = 0.5 * LOG_2PI;
  */
 function standardise(bound: tf.Tensor, loc: tf.Tensor, scale: tf.Tensor): tf.Tensor {
   const finite = untaped(() => tf.isFinite(bound));
-  const safe = untaped(() => tf.where(finite, bound, tf.zerosLike(bound)));
+  const safe = tf.where(finite, bound, tf.zerosLike(bound)); // taped: finite tensor bounds get gradients
   return tf.where(finite, tf.div(tf.sub(safe, loc), scale), bound);
 }
 
@@ -55,8 +55,11 @@ export class TruncatedNormal extends DistributionBase {
     // Inversion: x = loc + scale F^-1(u), F the truncated standard normal CDF on [alpha, beta].
     const [alpha, beta] = this.#bounds();
     const z = truncatedStandardNormalQuantile(alpha, beta, rng.uniform(this.batchShape));
-    // loc + scale z can round a hair outside [low, high] when z sits on a bound.
-    return tf.minimum(tf.maximum(tf.add(this.loc, tf.mul(this.scale, z)), this.low), this.high);
+    // loc + scale z can round a hair outside [low, high] when z sits on a bound. (tfjs's maximum and
+    // minimum gradients do not reduce over broadcast dims, so the bounds are broadcast first.)
+    const shape = [...this.batchShape];
+    const x = tf.add(this.loc, tf.mul(this.scale, z));
+    return tf.minimum(tf.maximum(x, tf.broadcastTo(this.low, shape)), tf.broadcastTo(this.high, shape));
   }
 
   // The density is finite on the closed interval.
@@ -64,8 +67,9 @@ export class TruncatedNormal extends DistributionBase {
     return tf.logicalAnd(tf.greaterEqual(x, this.low), tf.lessEqual(x, this.high));
   }
 
+  // A constant: only the masked-out branch sees it.
   protected override interior(): tf.Tensor {
-    return tf.minimum(tf.maximum(this.loc, this.low), this.high);
+    return untaped(() => tf.minimum(tf.maximum(this.loc, this.low), this.high));
   }
 
   protected logDensity(x: tf.Tensor): tf.Tensor {
