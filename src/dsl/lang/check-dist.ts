@@ -28,6 +28,13 @@ const ALIASES: Readonly<Record<string, string>> = {
   norm: 'normal',
   lognorm: 'lognormal',
   logNormal: 'lognormal',
+  half_normal: 'halfNormal',
+  halfnormal: 'halfNormal',
+  half_cauchy: 'halfCauchy',
+  halfcauchy: 'halfCauchy',
+  truncnorm: 'truncatedNormal',
+  truncated_normal: 'truncatedNormal',
+  truncatednormal: 'truncatedNormal',
   student_t: 'studentT',
   studentt: 'studentT',
   t: 'studentT',
@@ -99,6 +106,7 @@ export function checkDistribution(call: DistCall, ctx: DistContext): DrawType | 
   if (!ok) return undefined;
 
   const items = new Map<string, readonly Dim[]>();
+  const constants = new Map<string, number>();
   let outer: Dim[] = [];
   let outerFrom = '';
   for (const a of spec.args) {
@@ -124,6 +132,7 @@ export function checkDistribution(call: DistCall, ctx: DistContext): DrawType | 
     }
     const c = t.constant;
     if (c !== undefined) {
+      constants.set(a.name, c);
       const bad =
         (a.domain === 'positive' && !(c > 0)) ||
         (a.domain === 'probability' && !(c >= 0 && c <= 1)) ||
@@ -169,6 +178,12 @@ export function checkDistribution(call: DistCall, ctx: DistContext): DrawType | 
   }
   if (!ok) return undefined;
   if (spec.name === 'multivariateNormal' && !checkMvnDims(items, call, ctx)) return undefined;
+  const low = constants.get('low');
+  const high = constants.get('high');
+  if (spec.name === 'truncatedNormal' && low !== undefined && high !== undefined && !(low < high)) {
+    ctx.report(diagnostic('invalid-value', bound.get('high')!.value.span, `truncatedNormal: low must be less than high, got low = ${low}, high = ${high}`, 'swap the bounds, or leave one out for a one-sided truncation'));
+    return undefined;
+  }
 
   const iid: Dim[] = [];
   for (const e of call.shape) {
@@ -181,7 +196,8 @@ export function checkDistribution(call: DistCall, ctx: DistContext): DrawType | 
     }
     iid.push(t.asDim);
   }
-  return { spec, item: [...iid, ...outer, ...spec.eventShape(items)], elem: spec.elem, support: spec.support };
+  const support = spec.supportFor ? spec.supportFor(new Set(bound.keys()), constants) : spec.support;
+  return { spec, item: [...iid, ...outer, ...spec.eventShape(items)], elem: spec.elem, support };
 }
 
 function checkMvnDims(items: ReadonlyMap<string, readonly Dim[]>, call: DistCall, ctx: DistContext): boolean {

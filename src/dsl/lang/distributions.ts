@@ -34,6 +34,11 @@ export interface DistSpec {
   readonly alternatives: readonly (readonly string[])[];
   readonly elem: Elem;
   readonly support: Support;
+  /**
+   * Where draws live when that depends on the arguments (a truncated normal's bounds): given the
+   * arguments present and the constant values among them; `support` when absent.
+   */
+  supportFor?(given: ReadonlySet<string>, constants: ReadonlyMap<string, number>): Support;
   /** The event shape of one draw, from the item shapes of the given arguments. */
   eventShape(items: ReadonlyMap<string, readonly Dim[]>): Dim[];
   /**
@@ -106,6 +111,33 @@ const SPECS: readonly DistSpec[] = [
     support: 'real',
     eventShape: noEvent,
     build: (a) => dist.studentT(arg(a, 'df'), a.get('loc') ?? 0, a.get('scale') ?? 1),
+  },
+  scalarLaw('cauchy', [['loc', 'real'], ['scale', 'positive']], 'real', (a) => dist.cauchy(arg(a, 'loc'), arg(a, 'scale'))),
+  scalarLaw('halfNormal', [['scale', 'positive']], 'positive', (a) => dist.halfNormal(arg(a, 'scale'))),
+  scalarLaw('halfCauchy', [['scale', 'positive']], 'positive', (a) => dist.halfCauchy(arg(a, 'scale'))),
+  {
+    // The language has no infinity: a missing bound is an open side (truncatedNormal(0, 1, low = 0)).
+    name: 'truncatedNormal',
+    args: [
+      { name: 'loc', nativeRank: 0, domain: 'real' },
+      { name: 'scale', nativeRank: 0, domain: 'positive' },
+      { name: 'low', nativeRank: 0, domain: 'real', optional: true },
+      { name: 'high', nativeRank: 0, domain: 'real', optional: true },
+    ],
+    positional: ['loc', 'scale', 'low', 'high'],
+    alternatives: [],
+    elem: 'real',
+    support: 'interval',
+    supportFor: (given, constants) => {
+      if (!given.has('low') && !given.has('high')) return 'real';
+      const low = constants.get('low');
+      const high = constants.get('high');
+      if (low !== undefined && low >= 0 && high !== undefined && high <= 1) return 'unit';
+      if (low !== undefined && low >= 0 && !given.has('high')) return 'positive';
+      return 'interval';
+    },
+    eventShape: noEvent,
+    build: (a) => dist.truncatedNormal(arg(a, 'loc'), arg(a, 'scale'), a.get('low') ?? -Infinity, a.get('high') ?? Infinity),
   },
   scalarLaw('gamma', [['concentration', 'positive'], ['rate', 'positive']], 'positive', (a) => dist.gamma(arg(a, 'concentration'), arg(a, 'rate'))),
   scalarLaw('beta', [['concentration1', 'positive'], ['concentration0', 'positive']], 'unit', (a) => dist.beta(arg(a, 'concentration1'), arg(a, 'concentration0'))),
