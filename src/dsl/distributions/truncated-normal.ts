@@ -3,7 +3,7 @@ import { greaterThan, interval, lessThan, real, type Constraint } from '../../ru
 import { fail } from '../../runtime/errors.js';
 import type { RandomSource } from '../../runtime/rng.js';
 import { untaped } from '../math/detach.js';
-import { logNormalMass, truncatedStandardNormalQuantile } from '../math/normal-cdf.js';
+import { logNormalMass, truncatedStandardNormalMoments, truncatedStandardNormalQuantile } from '../math/normal-cdf.js';
 import { LOG_2PI } from '../math/special.js';
 import { toParam, validateRelation } from './args.js';
 import { DistributionBase } from './base.js';
@@ -79,34 +79,16 @@ export class TruncatedNormal extends DistributionBase {
     return tf.sub(tf.mul(tf.square(z), -0.5), normaliser);
   }
 
-  /** phi(bound) / Z and bound * phi(bound) / Z, both 0 at an infinite bound. */
-  #edgeTerms(bound: tf.Tensor, logZ: tf.Tensor): [tf.Tensor, tf.Tensor] {
-    const ratio = tf.exp(tf.sub(tf.sub(tf.mul(tf.square(bound), -0.5), LOG_SQRT_2PI), logZ));
-    const finite = tf.isFinite(bound);
-    return [ratio, tf.where(finite, tf.mul(tf.where(finite, bound, tf.zerosLike(bound)), ratio), tf.zerosLike(ratio))];
-  }
-
-  /** loc + scale (phi(alpha) - phi(beta)) / Z. */
+  /** loc + scale E[z] for the standardised truncation (docs/distributions.md: numerics). */
   protected meanValue(): tf.Tensor {
     const [alpha, beta] = this.#bounds();
-    const logZ = logNormalMass(alpha, beta);
-    const [ra] = this.#edgeTerms(alpha, logZ);
-    const [rb] = this.#edgeTerms(beta, logZ);
-    return tf.add(this.loc, tf.mul(this.scale, tf.sub(ra, rb)));
+    return tf.add(this.loc, tf.mul(this.scale, truncatedStandardNormalMoments(alpha, beta)[0]));
   }
 
-  /**
-   * scale^2 (1 + (alpha phi(alpha) - beta phi(beta)) / Z - ((phi(alpha) - phi(beta)) / Z)^2). In the
-   * far tails (|alpha| beyond about 5 with beta infinite) the terms cancel and float32 keeps only a
-   * few digits.
-   */
+  /** scale^2 Var[z]: accurate in the far tails too (the one-sided series where the closed form cancels). */
   protected varianceValue(): tf.Tensor {
     const [alpha, beta] = this.#bounds();
-    const logZ = logNormalMass(alpha, beta);
-    const [ra, ma] = this.#edgeTerms(alpha, logZ);
-    const [rb, mb] = this.#edgeTerms(beta, logZ);
-    const shift = tf.sub(ra, rb);
-    return tf.mul(tf.square(this.scale), tf.sub(tf.add(1, tf.sub(ma, mb)), tf.square(shift)));
+    return tf.mul(tf.square(this.scale), truncatedStandardNormalMoments(alpha, beta)[1]);
   }
 
   protected withBatchShape(batchShape: readonly number[]): TruncatedNormal {
