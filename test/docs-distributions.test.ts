@@ -19,8 +19,8 @@ describe('docs/distributions.md', () => {
     const block = /```ts\n([\s\S]*?)```/.exec(page)?.[1];
     expect(block).toBeDefined();
     const code = block!
-      .replace(/from 'roulette\/inference'/g, `from '${join(root, 'src/inference/index.ts')}'`)
-      .replace(/from 'roulette'/g, `from '${join(root, 'src/index.ts')}'`);
+      .replace(/from 'roulette(?:-ppl)?\/inference'/g, `from '${join(root, 'src/inference/index.ts')}'`)
+      .replace(/from 'roulette(?:-ppl)?'/g, `from '${join(root, 'src/index.ts')}'`);
     mkdirSync(scratch, { recursive: true });
     const file = join(scratch, 'priors.ts');
     writeFileSync(file, code);
