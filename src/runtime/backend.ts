@@ -168,7 +168,7 @@ async function activate(name: BackendName, choice: KernelChoice = kernelChoice()
  * WebGL falls back to wasm, then cpu.
  *
  * @example
- * import { ready } from 'roulette';
+ * import { ready } from 'roulette-ppl';
  * await ready(); // 'wasm' in Node
  */
 export function ready(): Promise<BackendName> {

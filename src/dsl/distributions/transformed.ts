@@ -90,7 +90,7 @@ export class Transformed extends DistributionBase {
  * shape.
  *
  * @example
- * import { bijections, dist } from 'roulette';
+ * import { bijections, dist } from 'roulette-ppl';
  * const rate = sample('rate', dist.transformed(dist.normal(0, 1), bijections.exp)); // a log-normal
  * const angle = dist.transformed(dist.beta(2, 2), bijections.affine(-Math.PI, 2 * Math.PI));
  */

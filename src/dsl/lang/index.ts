@@ -1,9 +1,9 @@
 /**
- * roulette/lang: the `.ppl` modelling language. `parse` and `check` report problems as positioned
+ * roulette-ppl/lang: the `.ppl` modelling language. `parse` and `check` report problems as positioned
  * diagnostics and never throw; `compile` turns a file into a model and a guide for every estimator.
  *
  * @example
- * import { compile } from 'roulette/lang';
+ * import { compile } from 'roulette-ppl/lang';
  * const { model, guide } = compile(readFileSync('model.ppl', 'utf8'));
  */
 export { parse, type ParseResult } from './parse.js';

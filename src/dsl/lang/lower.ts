@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 // Primitives do nothing without the runtime's default action (sampling, param lookup, subsampling);
-// roulette/lang can be imported without the root module, so it registers it too.
+// roulette-ppl/lang can be imported without the root module, so it registers it too.
 import '../../runtime/default-action.js'; // also imported by primitives; kept for lowering without the root module
 import { plate } from '../../runtime/handlers/plate.js';
 import { fail } from '../../runtime/errors.js';
