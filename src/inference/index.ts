@@ -23,3 +23,8 @@ export type { Simulation } from './estimator.js';
 export * from './diagnostics/index.js';
 export * from './autoguide/index.js';
 export { predictive, type PredictiveOptions } from './predictive.js';
+export { importance, type ImportanceOptions, type ImportanceResult, type ImportanceDiagnostics, type SiteSummary } from './importance.js';
+export { summary, type SummaryOptions, type SummarySource, type PosteriorSummary } from './summary.js';
+export { paretoSmooth, fitGeneralizedPareto, khatThreshold, type ParetoSmoothed, type GeneralizedPareto } from './psis.js';
+export type { SiteDraws } from './posterior-draws.js';
+export type { SiteMoments } from './weighted-moments.js';
