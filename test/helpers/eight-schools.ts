@@ -1,22 +1,19 @@
 import * as tf from '@tensorflow/tfjs';
-import { factor, observe, param, sample } from '../../src/dsl/primitives.js';
+import { observe, param, sample } from '../../src/dsl/primitives.js';
 import { plate } from '../../src/runtime/index.js';
-import { lognormal, normal } from '../../src/dsl/distributions/index.js';
+import { halfCauchy, lognormal, normal } from '../../src/dsl/distributions/index.js';
 
 /**
  * Eight schools (Rubin 1981), non-centred, with the usual priors mu ~ N(0, 5), tau ~ HalfCauchy(0, 5):
- * theta_tilde_j ~ N(0, 1), y_j ~ N(mu + tau theta_tilde_j, sigma_j). roulette has no half-Cauchy, so tau
- * is sampled from LogNormal(0, 1) and a factor turns its density into the half-Cauchy's:
- * log HC(tau; 5) - log LN(tau; 0, 1) = -log(1 + (tau / 5)^2) + log tau + (log tau)^2 / 2 + const.
+ * theta_tilde_j ~ N(0, 1), y_j ~ N(mu + tau theta_tilde_j, sigma_j). (examples/eight-schools/model.ppl
+ * is the same model in the language.)
  */
 export const Y = [28, 8, -3, 7, -1, 1, 18, 12];
 export const SIGMA = [15, 10, 16, 11, 9, 11, 10, 18];
 
 export function eightSchoolsModel(y: tf.Tensor1D, sigma: tf.Tensor1D): void {
   const mu = sample('mu', normal(0, 5));
-  const tau = sample('tau', lognormal(0, 1));
-  const logTau = tf.log(tau);
-  factor('tauPrior', tf.add(tf.neg(tf.log1p(tf.square(tf.div(tau, 5)))), tf.add(logTau, tf.mul(0.5, tf.square(logTau)))));
+  const tau = sample('tau', halfCauchy(5));
   plate('schools', 8, () => {
     const thetaTilde = sample('thetaTilde', normal(0, 1));
     observe('y', normal(tf.add(mu, tf.mul(tau, thetaTilde)), sigma), y);
