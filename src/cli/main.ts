@@ -5,6 +5,7 @@
  *   roulette check model.ppl
  *   roulette fit model.ppl --data train.json --estimator iwae --k 5 --steps 2000 --out params.json
  *   roulette eval model.ppl --data test.json --params params.json --k 5000
+ *   roulette summary model.ppl --data data.json --params params.json --reweight
  */
 import { RouletteError } from '../runtime/errors.js';
 import { UsageError } from './usage.js';
@@ -18,6 +19,8 @@ commands:
   fit FILE --data PATH ...    fit its params with an estimator (elbo, iwae, rws, sumo, mlss, mlrr, cisir)
   eval FILE --data PATH --params PATH
                               per-datapoint and mean log-likelihood (IWAE bound)
+  summary FILE --data PATH --params PATH [--reweight]
+                              posterior mean, sd and quantiles per latent (PSIS-reweighted)
 
 'roulette COMMAND --help' shows a command's options. Every command takes --json.`;
 
@@ -28,6 +31,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   check: async () => (await import('./commands/check.js')).checkCommand,
   fit: async () => (await import('./commands/fit.js')).fitCommand,
   eval: async () => (await import('./commands/eval.js')).evalCommand,
+  summary: async () => (await import('./commands/summary.js')).summaryCommand,
 };
 
 /** One line, or the formatted diagnostics of a program that does not compile. */

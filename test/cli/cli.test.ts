@@ -200,3 +200,42 @@ describe('usage', () => {
     expect(unknown.stderr).toContain("roulette: unknown estimator 'vi'; use one of elbo, iwae, rws, sumo, mlss, mlrr, cisir");
   });
 });
+
+describe('roulette summary', () => {
+  it('summarises an IWAE fit of eight schools: the guide draws as a table, and reweighted (PSIS) as JSON near the exact posterior', async () => {
+    const model = 'examples/eight-schools/model.ppl';
+    const data = 'examples/eight-schools/data.json';
+    const out = join(dir, 'eight-schools.json');
+    const fit = await roulette(['fit', model, '--data', data, '--estimator', 'iwae', '--k', '10', '--steps', '1500', '--lr', '0.01', '--seed', '0', '--out', out, '--quiet']);
+    expect(fit.code, fit.stderr).toBe(0);
+
+    const table = await roulette(['summary', model, '--data', data, '--params', out, '--draws', '2000', '--site', 'mu', '--site', 'theta_tilde']);
+    expect(table.code, table.stderr).toBe(0);
+    const lines = table.stdout.trim().split('\n');
+    expect(lines[0]).toBe(`# ${model}: 2000 draws from the guide (not reweighted: a proposal's draws; --reweight for PSIS)`);
+    expect(lines[1]!.split(/\s+/)).toEqual(['site', 'mean', 'sd', 'mcse', '5%', '50%', '95%']);
+    expect(lines.slice(2).map((l) => l.split(/\s+/)[0])).toEqual(['mu', ...Array.from({ length: 8 }, (_, j) => `theta_tilde[${j}]`)]);
+
+    const json = await roulette(['summary', model, '--data', data, '--params', out, '--draws', '20000', '--reweight', '--seed', '1', '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    interface Site { name: string; support: string; shape: number[]; mean: number[]; sd: number[]; mcseMean: number[]; quantiles: Record<string, number[]> }
+    const r = JSON.parse(json.stdout) as { draws: number; reweighted: boolean; diagnostics: { khat: number; khatThreshold: number; ess: number }; sites: Site[]; warnings: string[] };
+    expect(r).toMatchObject({ draws: 20000, reweighted: true, warnings: [] });
+    expect(r.diagnostics.khat).toBeLessThan(r.diagnostics.khatThreshold);
+    expect(r.diagnostics.ess).toBeGreaterThan(1000);
+    const site = (name: string): Site => r.sites.find((s) => s.name === name)!;
+    expect(site('tau')).toMatchObject({ support: 'positive numbers', shape: [] });
+    expect(site('theta_tilde').shape).toEqual([8]);
+    expect(Object.keys(site('tau').quantiles)).toEqual(['5%', '50%', '95%']);
+    // The exact posterior means (quadrature, test/helpers/eight-schools.ts): mu 4.397, tau 3.598.
+    expect(Math.abs(site('mu').mean[0]! - 4.397)).toBeLessThan(3 * site('mu').mcseMean[0]!);
+    expect(Math.abs(site('tau').mean[0]! - 3.598)).toBeLessThan(3 * site('tau').mcseMean[0]!);
+
+    const missing = await roulette(['summary', model, '--data', data]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('give the fitted params with --params PATH');
+    const unknown = await roulette(['summary', model, '--data', data, '--params', out, '--draws', '10', '--site', 'tua']);
+    expect(unknown.code).toBe(1);
+    expect(errorLines(unknown)).toEqual([`roulette: error: --site tua: no such latent in ${model} (its latents: mu, tau, theta_tilde)`]);
+  }, 60_000);
+});
