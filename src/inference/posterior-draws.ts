@@ -111,7 +111,7 @@ function perDraw(name: string, value: tf.Tensor, shape: readonly number[], k: nu
  */
 export function drawPosterior<A extends unknown[]>(model: Program<A> | undefined, guide: Program<A>, args: A, stream: Stream, options: DrawOptions): PosteriorDraws {
   const hidden = new BlockMessenger(); // a self-contained computation: outer handlers see nothing
-  return hidden.run(() => (model ? withModel({ model, guide, args, vectorize: options.vectorize, allowPriorDraws: options.allowPriorDraws }, stream, options) : guideOnly(guide, args, stream, options)));
+  return hidden.run(() => (model ? withModel({ model, guide, args, vectorize: options.vectorize, ...(options.allowPriorDraws ? { allowPriorDraws: true } : {}) }, stream, options) : guideOnly(guide, args, stream, options)));
 }
 
 function collect(sites: readonly SiteInfo[], count: number): { values: Map<string, Float32Array>; put: (name: string, chunk: Float32Array, first: number) => void } {
@@ -169,7 +169,11 @@ function guideOnly<A extends unknown[]>(guide: Program<A>, args: A, stream: Stre
   const dry = tidyHost(() =>
     withSeed(stream.split(0x7fffffff), () => {
       const g = runTraced(() => guide(...args), [new RoleMessenger('guide')]);
-      return { sites: reportedSites(g, false), dim: -(maxBatchRank(g) + 1) };
+      // An automatic guide lists the model latents it covers (after its first call): its own draws
+      // (a joint family's vector) are not among them.
+      const covered = (guide as { readonly sites?: readonly { readonly name: string }[] }).sites;
+      const names = Array.isArray(covered) ? new Set(covered.map((s) => s.name)) : undefined;
+      return { sites: reportedSites(g, false).filter((s) => !names || names.has(s.name)), dim: -(maxBatchRank(g) + 1) };
     }),
   );
   const store = collect(dry.sites, count);
