@@ -149,6 +149,6 @@ export function refineGuide(
   if (objective !== 'iwae' && objective !== 'rws') throw new Error(`guide objective must be iwae or rws, got '${String(objective)}'`);
   const guideEstimator = objective === 'rws' ? rws({ k, dreg: true }) : iwae({ k, dreg: true });
   // A model-gradient clip of 0 zeroes theta's gradient, and a fresh Adam then leaves theta exactly as it is.
-  const fit = svi(model, guide, { model: iwae({ k: 10 }), guide: guideEstimator, clip: { model: 0 }, optimizer: adam({ lr: options.lr ?? 1e-3 }), seed: `${options.seed}-guide` });
+  const fit = svi(model, guide, { model: iwae({ k: 10 }), guide: guideEstimator, train: 'guide', optimizer: adam({ lr: options.lr ?? 1e-3 }), seed: `${options.seed}-guide` });
   trainEpochs(fit, train, { epochs: options.epochs, batch: options.batch, stream: Stream.fromSeed('guide-refinement'), label: `guide refinement by ${objective}-${k} (decoder frozen)` });
 }

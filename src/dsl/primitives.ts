@@ -39,6 +39,14 @@ function sampleMessage(name: string, fn: Distribution, value: tf.Tensor | undefi
   };
 }
 
+export interface SampleOptions {
+  /**
+   * A guide's auxiliary draw with no site of that name in the model (a joint guide's vector, from
+   * which the latents are computed): not reported as a guide site the model never visits.
+   */
+  readonly auxiliary?: boolean;
+}
+
 /**
  * A random choice. Outside any handler it just draws from `fn`; under handlers it may be recorded,
  * replayed, conditioned or vectorised.
@@ -46,9 +54,16 @@ function sampleMessage(name: string, fn: Distribution, value: tf.Tensor | undefi
  * @example
  * const z = sample('z', dist.normal(0, 1));
  */
-export function sample(name: string, fn: Distribution): tf.Tensor {
+export function sample(name: string, fn: Distribution, options?: SampleOptions): tf.Tensor {
   checkName(name, 'sample');
-  return apply(sampleMessage(name, checkDistribution(fn, name, 'sample'), undefined, 'latent')).value!;
+  const msg = sampleMessage(name, checkDistribution(fn, name, 'sample'), undefined, 'latent');
+  if (options !== undefined) {
+    if (options === null || typeof options !== 'object' || Object.keys(options).some((k) => k !== 'auxiliary')) {
+      fail('invalid-argument', `sample '${name}': the third argument takes { auxiliary: true }, got ${JSON.stringify(options)}`, name);
+    }
+    if (options.auxiliary) msg.auxiliary = true;
+  }
+  return apply(msg).value!;
 }
 
 /**

@@ -13,6 +13,7 @@ import { modelLogProbAt, prepared } from './log-weights.js';
 import type { Problem } from './program.js';
 import { logMeanExp } from './logmeanexp.js';
 import { checkRefineOptions, refineProposal, type RefineOptions } from './local-refinement.js';
+import { checkOptions } from './options.js';
 
 export type CisirKernel = 'isir' | 'disir' | 'isir-disir';
 
@@ -99,6 +100,21 @@ interface CisirSimulation extends Simulation {
  * const refined = cisir({ k: 10, lag: 10, refine: { steps: 50 }, selectDatapoints: leadingAxisDatapoints });
  */
 export function cisir(options: CisirOptions = {}): Estimator & { readonly beta: number } {
+  checkOptions('cisir', options, {
+    compile: { kind: 'boolean' },
+    onCompileNote: { kind: 'function' },
+    k: { kind: 'integer', min: 2 },
+    lag: { kind: 'integer', min: 1 },
+    t0: { kind: 'integer', min: 1 },
+    window: { kind: 'integer', min: 1 },
+    kernel: { kind: 'oneOf', values: ['isir', 'disir', 'isir-disir'] },
+    beta: { kind: 'number', min: 0, below: 1 },
+    adaptBeta: { kind: 'boolean' },
+    maxIterations: { kind: 'integer', min: 1 },
+    guide: { kind: 'estimator' },
+    selectDatapoints: { kind: 'function' },
+    refine: { kind: 'custom', expects: 'true, false or refine options { steps, k, lr, inflate }' },
+  });
   const k = options.k ?? 10;
   const lag = options.lag ?? 10;
   const t0 = options.t0 ?? 1;
@@ -147,6 +163,10 @@ export function cisir(options: CisirOptions = {}): Estimator & { readonly beta: 
   };
 
   function simulate<A extends unknown[]>(problem: Problem<A>, stream: Stream): CisirSimulation {
+    if (problem.allowPriorDraws) {
+      // The chains score every latent of a state under the model: a prior draw would be scored as proposed.
+      fail('invalid-argument', 'cisir: allowPriorDraws is not supported; sample every model latent in the guide', 'allowPriorDraws');
+    }
     if (!refine) return runChains(problem, stream, { cost: 0, stats: {} });
     const refined = refineProposal(problem, stream.split(70), refine);
     try {

@@ -5,6 +5,7 @@ import { accumulate, linearLoss, roleVariables } from './accumulated-gradient.js
 import type { Estimator, Role, Simulation, Surrogate } from './estimator.js';
 import { iwae } from './iwae.js';
 import { drawWeighted, prepared, requirePerDatapoint } from './log-weights.js';
+import type { OptionSpecs } from './options.js';
 import type { Problem } from './program.js';
 import type { TruncationLaw } from './truncation.js';
 
@@ -47,6 +48,14 @@ export interface DebiasedOptions {
    */
   readonly chunkRows?: number;
 }
+
+/** The specs of `DebiasedOptions`, shared by every debiased estimator's option check. */
+export const DEBIASED_OPTION_SPECS: OptionSpecs = {
+  perDatapoint: { kind: 'boolean' },
+  maxDraws: { kind: 'integer', min: 1 },
+  guide: { kind: 'estimator' },
+  chunkRows: { kind: 'integer', min: 1 },
+};
 
 /** The levels of one step and the draws they need. */
 interface LevelPlan {

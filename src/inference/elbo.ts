@@ -3,6 +3,7 @@ import { Baselines } from './baselines.js';
 import type { Estimator, Surrogate } from './estimator.js';
 import { normalKL } from './kl.js';
 import { drawWeighted, type Weighted } from './log-weights.js';
+import { checkOptions } from './options.js';
 import { baselinedScoreTerms } from './score-function.js';
 
 export interface ElboOptions {
@@ -37,6 +38,7 @@ function analyticLogWeights(weighted: Weighted): tf.Tensor {
  * const fit = svi(model, guide, { estimator: elbo({ particles: 4 }) });
  */
 export function elbo(options: ElboOptions = {}): Estimator {
+  checkOptions('elbo', options, { particles: { kind: 'integer', min: 1 }, analyticKL: { kind: 'boolean' } });
   const k = options.particles ?? 1;
   const baselines = new Baselines();
   return {

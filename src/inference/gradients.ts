@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { activeNativeAddon } from '../runtime/backend.js';
 import { isCapturing } from '../runtime/compile/capture.js';
+import { fail } from '../runtime/errors.js';
 import { getParamStore } from '../runtime/param-store.js';
 import { currentRandom, Stream } from '../runtime/rng.js';
 import type { Estimator, Role, StepStructure, Surrogate } from './estimator.js';
 import { compileByDefault, StepCompiler } from './compiled-step.js';
 import { prepare } from './log-weights.js';
+import { checkOptions, type OptionSpecs } from './options.js';
 import type { Problem, Program } from './program.js';
 
 export interface GradientOptions {
@@ -27,6 +29,16 @@ export interface GradientOptions {
   readonly compile?: boolean;
   /** Told once per reason why a structure runs eagerly; default: console.warn. */
   readonly onCompileNote?: (note: string) => void;
+  /**
+   * Let model latents the guide does not sample be drawn from their priors, as part of the proposal
+   * (default false: an error naming them). Reparameterised prior draws only; not with cisir.
+   */
+  readonly allowPriorDraws?: boolean;
+  /**
+   * Which params get gradients: 'both' (default), or only the 'model''s (theta) or the 'guide''s (phi),
+   * the other group held fixed. The model estimator's estimate is reported either way.
+   */
+  readonly train?: 'both' | 'model' | 'guide';
 }
 
 export interface GradientResult {
@@ -59,12 +71,25 @@ export interface GradientTensors {
   readonly stats: Readonly<Record<string, number>>;
 }
 
+/** The specs of `GradientOptions` (svi's options extend them). */
+export const GRADIENT_OPTION_SPECS: OptionSpecs = {
+  estimator: { kind: 'estimator' },
+  model: { kind: 'estimator' },
+  guide: { kind: 'estimator' },
+  seed: { kind: 'seed' },
+  vectorize: { kind: 'boolean' },
+  compile: { kind: 'boolean' },
+  onCompileNote: { kind: 'function' },
+  allowPriorDraws: { kind: 'boolean' },
+  train: { kind: 'oneOf', values: ['both', 'model', 'guide'] },
+};
+
 /** Resolve the estimators for theta and phi from the options (elbo-free: an estimator is required). */
 export function estimatorsOf(options: GradientOptions): { model: Estimator; guide: Estimator } {
-  const model = options.model ?? options.estimator ?? options.guide;
-  const guide = options.guide ?? options.estimator ?? options.model;
+  const model = options?.model ?? options?.estimator ?? options?.guide;
+  const guide = options?.guide ?? options?.estimator ?? options?.model;
   if (!model || !guide) {
-    throw new TypeError('gradients/svi: give `estimator`, or `model` and/or `guide` estimators, e.g. { estimator: elbo() }');
+    fail('invalid-argument', 'gradients/svi: give `estimator`, or `model` and/or `guide` estimators, e.g. { estimator: elbo() }', 'estimator');
   }
   return { model, guide };
 }
@@ -75,6 +100,7 @@ function streamOf(seed: GradientOptions['seed']): Stream {
 }
 
 function onePass<A extends unknown[]>(estimator: Estimator, problem: Problem<A>, stream: Stream, role: Role, names: readonly string[]): Pass {
+  if (names.length === 0) return objectiveOnly(estimator, problem, stream, role);
   const store = getParamStore();
   const variables = names.map((n) => store.variable(n));
   const paramOf = new Map(variables.map((v, i) => [v.name, names[i]!] as const));
@@ -101,6 +127,26 @@ function onePass<A extends unknown[]>(estimator: Estimator, problem: Problem<A>,
   return { grads: byParam, loss: value, objective: objective!, cost: surrogate!.cost, stats: surrogate!.stats };
 }
 
+/**
+ * A role with no params still reports its estimator's own estimate (a fixed model fitted only through
+ * its guide is still scored by, say, ML-RR, not by the guide's IWAE): the surrogate without a tape.
+ */
+function objectiveOnly<A extends unknown[]>(estimator: Estimator, problem: Problem<A>, stream: Stream, role: Role): Pass {
+  const simulation = estimator.simulate?.(problem, stream, role);
+  try {
+    let cost = 0;
+    let stats: Readonly<Record<string, number>> = {};
+    const [loss, objective] = tf.tidy(() => {
+      const s = estimator.surrogate(problem, stream, role, simulation);
+      ({ cost, stats } = s);
+      return [tf.clone(s.loss), tf.clone(s.objective)] as [tf.Scalar, tf.Scalar];
+    });
+    return { grads: {}, loss, objective, cost, stats };
+  } finally {
+    simulation?.dispose();
+  }
+}
+
 function scalarOf(t: tf.Scalar): number {
   const v = t.dataSync()[0]!;
   t.dispose();
@@ -120,9 +166,9 @@ export function gradients<A extends unknown[]>(
   args: A,
   options: GradientOptions,
 ): GradientResult {
-  if (options.compile !== undefined && typeof options.compile !== 'boolean') {
-    throw new TypeError(`gradients: compile must be true or false, got ${String(options.compile)}`);
-  }
+  checkOptions('gradients', options, GRADIENT_OPTION_SPECS);
+  estimatorsOf(options);
+  if (!Array.isArray(args)) fail('invalid-argument', `gradients: args must be an array of the programs' arguments, e.g. [x], got ${typeof args}`, 'args');
   const read = (t: GradientTensors): GradientResult => ({ grads: t.grads, loss: scalarOf(t.loss), logMarginal: scalarOf(t.objective), cost: t.cost, stats: t.stats });
   if (!(options.compile ?? compileByDefault()) || isCapturing()) return read(gradientTensors(model, guide, args, options));
   const stream = streamOf(options.seed);
@@ -183,20 +229,13 @@ export function gradientTensors<A extends unknown[]>(
     const p = passes.find((q) => q.role === role);
     return p && onePass(p.estimator, problem, p.stream, p.role, p.names);
   };
-  const m = run('model');
+  // The model pass always runs (for its estimate, with no params too); the guide's only with params.
+  const m = run('model')!;
   const g = run('guide');
-  const main = m ?? g!;
-  const other = main === m ? g : undefined;
-  other?.loss.dispose();
-  other?.objective.dispose();
-  const stats: Record<string, number> = { ...(g ? prefixed('guide.', g.stats) : {}), ...(m?.stats ?? {}) };
-  return {
-    grads: { ...(m?.grads ?? {}), ...(g?.grads ?? {}) },
-    loss: main.loss,
-    objective: main.objective,
-    cost: (m?.cost ?? 0) + (g?.cost ?? 0),
-    stats,
-  };
+  g?.loss.dispose();
+  g?.objective.dispose();
+  const stats: Record<string, number> = { ...(g ? prefixed('guide.', g.stats) : {}), ...m.stats };
+  return { grads: { ...m.grads, ...(g?.grads ?? {}) }, loss: m.loss, objective: m.objective, cost: m.cost + (g?.cost ?? 0), stats };
 }
 
 /**
@@ -224,16 +263,27 @@ interface PlannedPass {
 function planPasses<A extends unknown[]>(model: Program<A>, guide: Program<A>, args: A, options: GradientOptions): { problem: Problem<A>; passes: PlannedPass[] } {
   const estimators = estimatorsOf(options);
   const stream = streamOf(options.seed);
-  const problem: Problem<A> = { model, guide, args, vectorize: options.vectorize ?? true };
+  const problem: Problem<A> = { model, guide, args, vectorize: options.vectorize ?? true, ...(options.allowPriorDraws ? { allowPriorDraws: true } : {}) };
   prepare(problem, stream);
   const store = getParamStore();
-  const theta = store.names('model');
-  const phi = store.names('guide');
+  const train = options.train ?? 'both';
+  const theta = train === 'guide' ? [] : store.names('model');
+  const phi = train === 'model' ? [] : store.names('guide');
+  if (train !== 'both' && theta.length + phi.length === 0) {
+    fail('invalid-argument', `gradients/svi: train: '${train}', but the ${train} declares no param: nothing to fit`, 'train');
+  }
+  if (theta.length + phi.length === 0) {
+    fail(
+      'invalid-argument',
+      'gradients/svi: neither the model nor the guide declares a param, so there is nothing to differentiate or fit. ' +
+        "Give the guide its params (e.g. sample('z', dist.normal(param('z.loc', 0), param('z.scale', 1, { constraint: 'positive' })))), " +
+        'or, to estimate log p(x) of a fixed model and guide, use logLikelihood(model, guide, args, { k }).',
+    );
+  }
   if (estimators.model === estimators.guide && estimators.model.sharedLoss) {
     return { problem, passes: [{ estimator: estimators.model, stream: stream.split(10), role: 'both', names: [...theta, ...phi] }] };
   }
-  const passes: PlannedPass[] = [];
-  if (theta.length > 0) passes.push({ estimator: estimators.model, stream: stream.split(10), role: 'model', names: theta });
+  const passes: PlannedPass[] = [{ estimator: estimators.model, stream: stream.split(10), role: 'model', names: theta }];
   if (phi.length > 0) passes.push({ estimator: estimators.guide, stream: stream.split(11), role: 'guide', names: phi });
   return { problem, passes };
 }

@@ -8,6 +8,12 @@ import type { Estimator, Surrogate } from './estimator.js';
  * used when none is given, is IWAE-5 on fresh draws.)
  */
 
+function debiasedInner(name: string, inner: unknown): void {
+  if (inner === null || typeof inner !== 'object' || typeof (inner as { estimate?: unknown }).estimate !== 'function') {
+    fail('invalid-argument', `${name} takes a debiased estimator, e.g. ${name}(mlrr({ r: 0.6 })) or ${name}(sumo()), got ${inner === null || typeof inner !== 'object' ? String(inner) : `'${(inner as { name?: string }).name ?? 'an object'}'`}`, 'inner');
+  }
+}
+
 function guideOnly(name: string, role: string): void {
   if (role !== 'guide') fail('invalid-argument', `${name} is a guide objective: use it as { guide: ${name}(...) }`);
 }
@@ -22,6 +28,7 @@ function guideOnly(name: string, role: string): void {
  * svi(model, guide, { model: sumo(), guide: varianceObjective(sumo()) });
  */
 export function varianceObjective(inner: DebiasedEstimator): Estimator {
+  debiasedInner('varianceObjective', inner);
   return {
     name: `variance(${inner.name})`,
     sharedLoss: false,
@@ -48,6 +55,7 @@ export function varianceObjective(inner: DebiasedEstimator): Estimator {
  * svi(model, guide, { model: mlrr({ r: 0.6 }), guide: unbiasedRWS(mlrr({ r: 0.6 })) });
  */
 export function unbiasedRWS(inner: DebiasedEstimator): Estimator {
+  debiasedInner('unbiasedRWS', inner);
   return {
     name: `rws(${inner.name})`,
     sharedLoss: false,

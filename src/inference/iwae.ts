@@ -5,6 +5,7 @@ import { Baselines } from './baselines.js';
 import type { Estimator, Surrogate } from './estimator.js';
 import { detachedGuideLogProb, drawWeighted, requirePerDatapoint } from './log-weights.js';
 import { logMeanExp, normalisedWeights } from './logmeanexp.js';
+import { checkOptions } from './options.js';
 import { scoreFunctionTerms } from './score-function.js';
 
 export interface IwaeOptions {
@@ -40,9 +41,11 @@ export function leaveOneOutBaselines(logW: tf.Tensor): tf.Tensor {
  * const fit = svi(model, guide, { estimator: iwae({ k: 5, dreg: true }) });
  */
 export function iwae(options: IwaeOptions): Estimator {
-  const { k } = options;
-  if (!Number.isInteger(k) || k < 1) fail('invalid-argument', `iwae: k must be a positive integer, got ${k}`, 'k');
-  const dreg = options.dreg ?? false;
+  checkOptions('iwae', options, { k: { kind: 'integer', min: 1 }, dreg: { kind: 'boolean' } });
+  // Untyped callers may pass nothing at all.
+  const k = (options as Partial<IwaeOptions> | undefined)?.k;
+  if (k === undefined) fail('invalid-argument', 'iwae: option k (particles per datapoint) is required, e.g. iwae({ k: 5 })', 'k');
+  const dreg = options?.dreg ?? false;
   const baselines = new Baselines();
   return {
     name: dreg ? 'iwae-dreg' : 'iwae',

@@ -6,6 +6,7 @@ import { fail } from '../runtime/errors.js';
 import type { Message, SiteDistribution } from '../runtime/messages.js';
 import type { Stream } from '../runtime/rng.js';
 import { Messenger } from '../runtime/stack.js';
+import { checkOptions } from './options.js';
 import { drawWeighted } from './log-weights.js';
 import { logMeanExp, normalisedWeights } from './logmeanexp.js';
 import { adam } from './optim.js';
@@ -50,6 +51,7 @@ export interface Refined<A extends unknown[]> {
 }
 
 export function checkRefineOptions(options: RefineOptions): Required<RefineOptions> {
+  checkOptions('refine', options, { steps: { kind: 'integer', min: 1 }, k: { kind: 'integer', min: 2 }, lr: { kind: 'number', above: 0 }, inflate: { kind: 'number', min: 1 } });
   const resolved = { steps: options.steps ?? 50, k: options.k ?? 10, lr: options.lr ?? 0.05, inflate: options.inflate ?? 1 };
   for (const [name, v, min] of [['steps', resolved.steps, 1], ['k', resolved.k, 2]] as const) {
     if (!Number.isInteger(v) || v < min) fail('invalid-argument', `refine: ${name} must be an integer >= ${min}, got ${v}`, name);

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { fail } from '../runtime/errors.js';
 import { currentRandom, Stream } from '../runtime/rng.js';
 import { drawWeighted } from './log-weights.js';
+import { checkOptions } from './options.js';
 import type { Problem, Program } from './program.js';
 import { refineProposal, type RefineOptions } from './local-refinement.js';
 
@@ -12,6 +13,8 @@ export interface LogLikelihoodOptions {
   readonly chunk?: number;
   readonly seed?: number | string;
   readonly vectorize?: boolean;
+  /** Model latents the guide does not sample are drawn from their priors (see GradientOptions). */
+  readonly allowPriorDraws?: boolean;
   /**
    * Refine the proposal per datapoint before drawing (semi-amortised; see local-refinement.ts): a tighter
    * bound where the guide's encoder fits some posteriors poorly. Still a stochastic lower bound: the
@@ -43,12 +46,20 @@ export function logLikelihood<A extends unknown[]>(
   args: A,
   options: LogLikelihoodOptions = {},
 ): LogLikelihoodResult {
+  checkOptions('logLikelihood', options, {
+    k: { kind: 'integer', min: 1 },
+    chunk: { kind: 'integer', min: 1 },
+    seed: { kind: 'seed' },
+    vectorize: { kind: 'boolean' },
+    allowPriorDraws: { kind: 'boolean' },
+    refine: { kind: 'custom', expects: 'true, false or refine options' },
+  });
   const k = options.k ?? 5000;
   const chunk = Math.min(options.chunk ?? 100, k);
   if (!Number.isInteger(k) || k < 1) fail('invalid-argument', `logLikelihood: k must be a positive integer, got ${k}`, 'k');
   if (!Number.isInteger(chunk) || chunk < 1) fail('invalid-argument', `logLikelihood: chunk must be a positive integer`, 'chunk');
   const stream = options.seed === undefined ? currentRandom().shared.fork() : Stream.fromSeed(options.seed);
-  const plain: Problem<A> = { model, guide, args, vectorize: options.vectorize ?? true };
+  const plain: Problem<A> = { model, guide, args, vectorize: options.vectorize ?? true, ...(options.allowPriorDraws ? { allowPriorDraws: true } : {}) };
   // The refinement's draws (stream 100) are apart from the bound's (streams 1 to 3 of drawWeighted).
   const refined = options.refine ? refineProposal(plain, stream.split(100), options.refine === true ? {} : options.refine) : undefined;
   try {

@@ -12,6 +12,7 @@ import { getParamStore } from '../runtime/param-store.js';
 import { withRandom, type RandomSource, type Stream } from '../runtime/rng.js';
 import { Messenger } from '../runtime/stack.js';
 import { Trace, type SampleSite } from '../runtime/trace.js';
+import { checkAgreement } from './agreement.js';
 import { argsSignature, type Problem } from './program.js';
 
 /** One run of guide then model: vectorised (all K particles) or one particle of a loop. */
@@ -35,6 +36,8 @@ export class Weighted {
     readonly vectorized: boolean,
     /** The data plate, or undefined when some site lies outside every plate they share. */
     readonly dataPlate: PlateFrame | undefined,
+    /** Model latents the guide did not sample were drawn from their priors (Problem.allowPriorDraws). */
+    readonly priorDraws = false,
   ) {}
 
   /** N / B of the data plate's subsampling: per-datapoint terms exclude it, sums over data restore it. */
@@ -54,7 +57,14 @@ export class Weighted {
   /** Sum of `term` (default: the log-prob) over one program's sites: [K, B], or [K] without a data plate. */
   total(side: 'model' | 'guide', term: SiteTerm = () => undefined, filter: (s: SampleSite) => boolean = () => true): tf.Tensor {
     const perRun = this.runs.map((run) => {
-      const sites = side === 'model' ? run.model.sampleSites() : run.guide.latentSites();
+      // With prior draws, a model latent the guide did not sample is part of the proposal: its
+      // log-prob is in both p and q and cancels, so neither counts it.
+      const sites =
+        side === 'guide'
+          ? run.guide.latentSites()
+          : this.priorDraws
+            ? run.model.sampleSites().filter((s) => s.observed || run.guide.has(s.name))
+            : run.model.sampleSites();
       return sites
         .filter(filter)
         .reduce<tf.Tensor>((acc, site) => tf.add(acc, this.reduce(term(site, run) ?? site.logProb, site)), tf.scalar(0));
@@ -162,6 +172,7 @@ export function prepared<A extends unknown[]>(problem: Problem<A>, stream: Strea
     withSeed(stream.split(0x7fffffff), () => {
       const guide = runTraced(() => problem.guide(...problem.args), [new RoleMessenger('guide')]);
       const model = runTraced(() => problem.model(...problem.args), [new RoleMessenger('model'), new ReplayMessenger(guide)]);
+      checkAgreement(guide, model, problem.allowPriorDraws ?? false);
       const params = [...guide.paramSites(), ...model.paramSites()].map((p) => p.name);
       const dim = -(Math.max(maxBatchRank(guide), maxBatchRank(model)) + 1);
       return { dim, params, datapoints: dataPlateOf([{ guide, model }])?.subsampleSize };
@@ -214,7 +225,7 @@ export function drawWeighted<A extends unknown[]>(
       return { guide: g, model: m };
     });
   }
-  return new Weighted(runs, k, problem.vectorize, dataPlateOf(runs));
+  return new Weighted(runs, k, problem.vectorize, dataPlateOf(runs), problem.allowPriorDraws ?? false);
 }
 
 /**
@@ -247,7 +258,7 @@ export function detachedGuideLogProb<A extends unknown[]>(problem: Problem<A>, w
     const g = withRandom(particleSource(stream.split(3), i), () => runTraced(() => guide(...args), handlers));
     return { guide: g, model: run.model };
   });
-  return new Weighted(runs, weighted.k, weighted.vectorized, weighted.dataPlate).total('guide');
+  return new Weighted(runs, weighted.k, weighted.vectorized, weighted.dataPlate, weighted.priorDraws).total('guide');
 }
 
 /**

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { coefficients, debiased, type DebiasedEstimator, type DebiasedOptions } from './debiased.js';
+import { fail } from '../runtime/errors.js';
+import { coefficients, DEBIASED_OPTION_SPECS, debiased, type DebiasedEstimator, type DebiasedOptions } from './debiased.js';
 import { multilevelTerms } from './multilevel-increments.js';
+import { checkOptions } from './options.js';
 import { geometricLaw, type TruncationLaw } from './truncation.js';
 
 export interface MultilevelOptions extends DebiasedOptions {
@@ -23,7 +25,23 @@ export function multilevel(
   options: MultilevelOptions,
   coefficient: (law: TruncationLaw, k: number, level: number) => number,
 ): DebiasedEstimator {
+  checkOptions(name, options, {
+    r: { kind: 'number', above: 0, below: 1 },
+    level: { kind: 'integer', min: 0, max: 20 },
+    maxLevel: { kind: 'integer', min: 0, max: 30 },
+    reuse: { kind: 'boolean' },
+    ...DEBIASED_OPTION_SPECS,
+  });
   const l = options.level ?? 0;
+  if (options.r !== undefined && options.r <= 0.5 && options.maxLevel === undefined) {
+    // E[cost] = sum_k r (1 - r)^k 2^(k + l + 1) diverges unless 2 (1 - r) < 1.
+    fail(
+      'invalid-argument',
+      `${name}: r = ${options.r} gives an infinite expected cost (E[2^K] is finite only for r > 1/2). ` +
+        `Use r in (0.5, 1), e.g. r = 0.6, or cap the level with maxLevel (the estimator then targets a finite IWAE bound).`,
+      'r',
+    );
+  }
   const law = geometricLaw(options.r ?? 0.6, options.maxLevel);
   return debiased(
     {

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { activeNativeAddon } from '../runtime/backend.js';
 import { writableView, writeVariable } from '../runtime/compile/host-memory.js';
 import { fail } from '../runtime/errors.js';
+import { checkOptions, type OptionSpecs } from './options.js';
 
 /** A learning rate: fixed, or a function of the step number (0-based). */
 export type LearningRate = number | ((step: number) => number);
@@ -30,14 +31,37 @@ export interface HostGradient {
   readonly scale: number;
 }
 
+/** A schedule's number argument, checked where the schedule is made. */
+function scheduleArg(schedule: string, name: string, value: number, ok: (v: number) => boolean, expected: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || !ok(value)) {
+    fail('invalid-argument', `schedules.${schedule}: ${name} must be ${expected}, got ${String(value)}`, name);
+  }
+  return value;
+}
+const nonNegative = (v: number) => v >= 0;
+const positive = (v: number) => v > 0;
+
 export const schedules = {
   /** lr * rate^(step / steps). */
-  exponentialDecay: (lr: number, rate: number, steps: number) => (step: number) => lr * rate ** (step / steps),
+  exponentialDecay: (lr: number, rate: number, steps: number) => {
+    scheduleArg('exponentialDecay', 'lr', lr, nonNegative, 'a finite number >= 0');
+    scheduleArg('exponentialDecay', 'rate', rate, positive, 'a finite number > 0');
+    scheduleArg('exponentialDecay', 'steps', steps, positive, 'a finite number > 0');
+    return (step: number) => lr * rate ** (step / steps);
+  },
   /** Cosine from lr to lrMin over `steps`, then lrMin. */
-  cosine: (lr: number, steps: number, lrMin = 0) => (step: number) =>
-    lrMin + 0.5 * (lr - lrMin) * (1 + Math.cos(Math.PI * Math.min(step, steps) / steps)),
+  cosine: (lr: number, steps: number, lrMin = 0) => {
+    scheduleArg('cosine', 'lr', lr, nonNegative, 'a finite number >= 0');
+    scheduleArg('cosine', 'steps', steps, positive, 'a finite number > 0');
+    scheduleArg('cosine', 'lrMin', lrMin, nonNegative, 'a finite number >= 0');
+    return (step: number) => lrMin + 0.5 * (lr - lrMin) * (1 + Math.cos((Math.PI * Math.min(step, steps)) / steps));
+  },
   /** lr for `warmup` linear steps from 0, then constant. */
-  warmup: (lr: number, warmup: number) => (step: number) => lr * Math.min(1, (step + 1) / warmup),
+  warmup: (lr: number, warmup: number) => {
+    scheduleArg('warmup', 'lr', lr, nonNegative, 'a finite number >= 0');
+    scheduleArg('warmup', 'warmup', warmup, positive, 'a finite number > 0');
+    return (step: number) => lr * Math.min(1, (step + 1) / warmup);
+  },
 } as const;
 
 function rateAt(lr: LearningRate, step: number): number {
@@ -187,10 +211,19 @@ function adamHostRule(o: AdamOptions, amsgrad: boolean): HostRule {
 }
 
 /** Adam (Kingma & Ba); default lr 1e-3. */
-export const adam = (o: AdamOptions = {}): Optimizer => optimizer('adam', o.lr ?? 1e-3, adamRule(o, false), adamHostRule(o, false), ['m', 'v']);
+const ADAM_OPTIONS: OptionSpecs = {
+  lr: { kind: 'learningRate' },
+  beta1: { kind: 'number', min: 0, below: 1 },
+  beta2: { kind: 'number', min: 0, below: 1 },
+  eps: { kind: 'number', above: 0 },
+};
+
+const checked = <O>(name: string, specs: OptionSpecs, o: O): O => (checkOptions(name, o, specs), o);
+
+export const adam = (o: AdamOptions = {}): Optimizer => (checked('adam', ADAM_OPTIONS, o), optimizer('adam', o.lr ?? 1e-3, adamRule(o, false), adamHostRule(o, false), ['m', 'v']));
 
 /** AMSGrad: Adam with a non-decreasing second-moment estimate (Reddi et al.). */
-export const amsgrad = (o: AdamOptions = {}): Optimizer => optimizer('amsgrad', o.lr ?? 1e-3, adamRule(o, true), adamHostRule(o, true), ['m', 'v', 'vmax']);
+export const amsgrad = (o: AdamOptions = {}): Optimizer => (checked('amsgrad', ADAM_OPTIONS, o), optimizer('amsgrad', o.lr ?? 1e-3, adamRule(o, true), adamHostRule(o, true), ['m', 'v', 'vmax']));
 
 export interface RmspropOptions {
   readonly lr?: LearningRate;
@@ -200,6 +233,7 @@ export interface RmspropOptions {
 
 /** RMSProp; default lr 1e-3, decay 0.9. */
 export const rmsprop = (o: RmspropOptions = {}): Optimizer => {
+  checked('rmsprop', { lr: { kind: 'learningRate' }, decay: { kind: 'number', min: 0, below: 1 }, eps: { kind: 'number', above: 0 } }, o);
   const decay = o.decay ?? 0.9;
   const eps = o.eps ?? 1e-8;
   return optimizer(
@@ -229,6 +263,7 @@ export interface SgdOptions {
 
 /** Stochastic gradient descent with optional (heavy-ball) momentum; default lr 1e-2. */
 export const sgd = (o: SgdOptions = {}): Optimizer => {
+  checked('sgd', { lr: { kind: 'learningRate' }, momentum: { kind: 'number', min: 0, below: 1 } }, o);
   const momentum = o.momentum ?? 0;
   return optimizer(
     'sgd',

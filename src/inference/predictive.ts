@@ -10,6 +10,7 @@ import type { Message } from '../runtime/messages.js';
 import { currentRandom, Stream, withRandom } from '../runtime/rng.js';
 import { Messenger } from '../runtime/stack.js';
 import type { Trace } from '../runtime/trace.js';
+import { checkOptions } from './options.js';
 import type { Program } from './program.js';
 
 export interface PredictiveOptions<A extends unknown[]> {
@@ -83,7 +84,15 @@ interface Draws {
   readonly samples: Readonly<Record<string, tf.Tensor>> | undefined;
 }
 
-function checkOptions<A extends unknown[]>(options: PredictiveOptions<A>): Draws {
+function checkDraws<A extends unknown[]>(options: PredictiveOptions<A>): Draws {
+  checkOptions('predictive', options, {
+    guide: { kind: 'function' },
+    samples: { kind: 'custom', expects: 'site name -> tensor [S, ...]' },
+    numSamples: { kind: 'integer', min: 1 },
+    returnSites: { kind: 'custom', expects: 'an array of site names' },
+    seed: { kind: 'seed' },
+    vectorize: { kind: 'boolean' },
+  });
   const { guide, samples, numSamples } = options;
   if (guide && samples) fail('invalid-argument', 'predictive: give a guide or posterior samples, not both', 'samples');
   let s = numSamples;
@@ -128,7 +137,7 @@ export function predictive<A extends unknown[]>(
   model: Program<A>,
   options: PredictiveOptions<A>,
 ): (...args: A) => Record<string, tf.Tensor> {
-  const draws = checkOptions(options);
+  const draws = checkDraws(options);
   const vectorize = options.vectorize ?? true;
   return (...args: A) => {
     const stream = options.seed === undefined ? currentRandom().shared.fork() : Stream.fromSeed(options.seed);

@@ -10,6 +10,11 @@ export interface Problem<A extends unknown[] = unknown[]> {
   readonly args: A;
   /** false: draw particles one at a time (for programs that cannot broadcast); same numbers. */
   readonly vectorize: boolean;
+  /**
+   * Model latents the guide does not sample are drawn from their priors as part of the proposal (their
+   * log-prob cancels from log w). Default false: such a latent is an error (src/inference/agreement.ts).
+   */
+  readonly allowPriorDraws?: boolean;
 }
 
 /** A short, stable description of argument shapes (the structure of a program may depend on them). */

@@ -4,6 +4,7 @@ import { fail } from '../runtime/errors.js';
 import type { Estimator, Surrogate } from './estimator.js';
 import { detachedGuideLogProb, drawWeighted, requirePerDatapoint } from './log-weights.js';
 import { logMeanExp, normalisedWeights } from './logmeanexp.js';
+import { checkOptions } from './options.js';
 
 export interface RwsOptions {
   /** Particles per datapoint. */
@@ -26,9 +27,10 @@ export interface RwsOptions {
  * svi(model, guide, { model: cisir({ k: 10, lag: 10 }), guide: rws({ k: 10, dreg: true }) });
  */
 export function rws(options: RwsOptions): Estimator {
-  const { k } = options;
-  if (!Number.isInteger(k) || k < 2) fail('invalid-argument', `rws: k must be an integer >= 2 (k = 1 gives no reweighting), got ${k}`, 'k');
-  const dreg = options.dreg ?? false;
+  checkOptions('rws', options, { k: { kind: 'integer', min: 2 }, dreg: { kind: 'boolean' } });
+  const k = (options as Partial<RwsOptions> | undefined)?.k;
+  if (k === undefined || !Number.isInteger(k) || k < 2) fail('invalid-argument', `rws: k must be an integer >= 2 (k = 1 gives no reweighting), got ${k}`, 'k');
+  const dreg = options?.dreg ?? false;
   return {
     name: dreg ? 'rws-dreg' : 'rws',
     sharedLoss: false,

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { coefficients, debiased, type DebiasedEstimator, type DebiasedOptions } from './debiased.js';
+import { coefficients, DEBIASED_OPTION_SPECS, debiased, type DebiasedEstimator, type DebiasedOptions } from './debiased.js';
 import { logCumSumExp } from './logmeanexp.js';
+import { checkOptions } from './options.js';
 import { sumoLaw } from './truncation.js';
 
 export interface SumoOptions extends DebiasedOptions {
@@ -20,6 +21,7 @@ export interface SumoOptions extends DebiasedOptions {
  * const fit = svi(model, guide, { model: sumo({ m: 1 }), guide: iwae({ k: 5 }) });
  */
 export function sumo(options: SumoOptions = {}): DebiasedEstimator {
+  checkOptions('sumo', options, { m: { kind: 'integer', min: 1 }, alpha: { kind: 'integer', min: 2 }, ...DEBIASED_OPTION_SPECS });
   const m = options.m ?? 1;
   const law = sumoLaw(options.alpha ?? 80);
   return debiased(

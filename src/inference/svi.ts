@@ -5,9 +5,10 @@ import { fail } from '../runtime/errors.js';
 import { getParamStore } from '../runtime/param-store.js';
 import { currentRandom, Stream } from '../runtime/rng.js';
 import { compileByDefault, StepCompiler, type ReplayedGradients } from './compiled-step.js';
-import { estimatorsOf, gradientStructure, gradientTensors, type GradientOptions } from './gradients.js';
+import { estimatorsOf, GRADIENT_OPTION_SPECS, gradientStructure, gradientTensors, type GradientOptions } from './gradients.js';
 import { reportNonFinite } from './nonfinite.js';
 import { adam, type HostGradient, type Optimizer } from './optim.js';
+import { checkOptions } from './options.js';
 import type { Program } from './program.js';
 
 export interface SviOptions extends Omit<GradientOptions, 'seed'> {
@@ -61,6 +62,19 @@ function groupNorms(groups: Readonly<Record<'model' | 'guide', readonly string[]
 }
 
 /**
+ * A clip limit <= 0 would freeze training (0) or turn descent into ascent (< 0): refuse it.
+ */
+function checkClip(clip: SviOptions['clip']): void {
+  if (clip === undefined) return;
+  const limit = { kind: 'number', above: 0 } as const;
+  if (typeof clip === 'number') {
+    checkOptions('svi', { clip }, { clip: limit });
+    return;
+  }
+  checkOptions('svi: clip', clip, { model: limit, guide: limit });
+}
+
+/**
  * Stochastic variational inference: each `step` estimates gradients (theta from the model estimator,
  * phi from the guide estimator) and applies one optimiser update. A non-finite loss or gradient stops
  * with an error naming the site, and the bad update is not applied.
@@ -70,10 +84,16 @@ function groupNorms(groups: Readonly<Record<'model' | 'guide', readonly string[]
  * for (let i = 0; i < 1000; i++) fit.step(data);
  */
 export function svi<A extends unknown[]>(model: Program<A>, guide: Program<A>, options: SviOptions): Svi<A> {
-  estimatorsOf(options); // fail early on a missing estimator
-  if (options.compile !== undefined && typeof options.compile !== 'boolean') {
-    fail('invalid-argument', `svi: compile must be true or false, got ${String(options.compile)}`, 'compile');
+  if (typeof model !== 'function' || typeof guide !== 'function') {
+    fail('invalid-argument', `svi(model, guide, options): model and guide must be functions, got ${typeof model} and ${typeof guide}`);
   }
+  checkOptions('svi', options, {
+    ...GRADIENT_OPTION_SPECS,
+    optimizer: { kind: 'optimizer' },
+    clip: { kind: 'custom', expects: 'a number > 0 or { model?, guide? } of such numbers' },
+  });
+  estimatorsOf(options); // fail early on a missing estimator
+  checkClip(options.clip);
   const optimizer = options.optimizer ?? adam();
   const root = options.seed === undefined ? currentRandom().shared.fork() : Stream.fromSeed(options.seed);
   const clip = typeof options.clip === 'number' ? { model: options.clip, guide: options.clip } : (options.clip ?? {});
@@ -153,7 +173,7 @@ export function svi<A extends unknown[]>(model: Program<A>, guide: Program<A>, o
       if (!Number.isFinite(gradNorm.model) || !Number.isFinite(gradNorm.guide) || !Number.isFinite(result.loss)) {
         const bad = names.filter((n) => !tf.tidy(() => tf.all(tf.isFinite(result.grads[n]!)).dataSync()[0] === 1));
         for (const g of Object.values(result.grads)) g.dispose();
-        reportNonFinite({ model, guide, args, vectorize: options.vectorize ?? true }, stream.split(10), result.cost, bad, result.loss);
+        reportNonFinite({ model, guide, args, vectorize: options.vectorize ?? true, ...(options.allowPriorDraws ? { allowPriorDraws: true } : {}) }, stream.split(10), result.cost, bad, result.loss);
       }
       const scale = factors(gradNorm);
       const groupOf = (n: string): 'model' | 'guide' => (store.role(n) === 'model' ? 'model' : 'guide');

@@ -15,7 +15,8 @@ export type RouletteErrorCode =
   | 'param-error'
   | 'io-error'
   | 'unsupported-model'
-  | 'program-error';
+  | 'program-error'
+  | 'guide-mismatch';
 
 /**
  * The one error type roulette throws deliberately. Messages name the site or argument, say what was

@@ -54,6 +54,8 @@ export interface SampleMessage extends MessageBase {
   detach: boolean;
   /** Kind of site for the trace ('factor' sites are observed sites carrying a log weight). */
   kind: 'latent' | 'observed' | 'factor';
+  /** A guide's auxiliary draw with no model site of its name (e.g. a joint guide's vector). */
+  auxiliary?: boolean;
 }
 
 export interface ParamMessage extends MessageBase {

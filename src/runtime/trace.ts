@@ -16,6 +16,8 @@ export interface SampleSite {
   readonly scale: number;
   readonly mask: tf.Tensor | undefined;
   readonly reparameterized: boolean;
+  /** A guide's auxiliary draw: not a latent of the model (see `sample`'s options). */
+  readonly auxiliary?: boolean;
 }
 
 export interface ParamSite {

@@ -67,7 +67,7 @@ describe('refineProposal', () => {
     const wide = fit(1.5);
     plain.loc.forEach((v, i) => expect(wide.loc[i]!).toBeCloseTo(v, 5));
     plain.logScale.forEach((v, i) => expect(wide.logScale[i]! - v).toBeCloseTo(Math.log(1.5), 5));
-    expect(() => refineProposal(problem, Stream.fromSeed(0), { inflate: 0.5 })).toThrowError(/inflate must be a finite number >= 1/);
+    expect(() => refineProposal(problem, Stream.fromSeed(0), { inflate: 0.5 })).toThrowError(/option inflate must be a finite number in \[1, inf\)/);
   });
 
   it('tightens logLikelihood: IWAE-20 with a refined proposal is nearer log p(x), and not above it on average', () => {

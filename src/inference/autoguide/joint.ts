@@ -60,7 +60,7 @@ export function jointGuide(auxName: string, sites: readonly LatentSite[], joint:
   return {
     run(run) {
       if (sites.length === 0) return;
-      const u = sample(auxName, joint().law());
+      const u = sample(auxName, joint().law(), { auxiliary: true });
       let offset = 0;
       for (const site of sites) {
         const y = transformOf(site).forward(slice(u, site, offset));

@@ -48,6 +48,7 @@ export class TraceMessenger extends Messenger {
           scale: msg.scale,
           mask: msg.mask,
           reparameterized: msg.reparameterized,
+          ...(msg.auxiliary ? { auxiliary: true } : {}),
         });
         return;
       }
