@@ -1,6 +1,6 @@
 import { fail } from '../runtime/errors.js';
 import type { SampleSite, Trace } from '../runtime/trace.js';
-import { closest } from './options.js';
+import { closest } from '../runtime/names.js';
 
 /**
  * Do a guide and its model agree on their latent sites? Checked on the first run of every pair (the

@@ -155,12 +155,39 @@ async function applyKernels(name: BackendName, choice: KernelChoice): Promise<Ke
 }
 
 async function activate(name: BackendName, choice: KernelChoice = kernelChoice()): Promise<BackendName> {
-  await register(name);
-  const ok = await tf.setBackend(name);
-  if (!ok) fail('backend-unavailable', `backend '${name}' failed to initialise on this platform`, name);
-  await tf.ready();
+  const restoreHandlers = keepProcessHandlers();
+  try {
+    await register(name);
+    const ok = await tf.setBackend(name);
+    if (!ok) fail('backend-unavailable', `backend '${name}' failed to initialise on this platform`, name);
+    await tf.ready();
+  } finally {
+    restoreHandlers();
+  }
   activeKernels = await applyKernels(name, choice);
   return name;
+}
+
+const PROCESS_EVENTS = ['uncaughtException', 'unhandledRejection'] as const;
+
+/**
+ * The wasm backend's Emscripten module installs process handlers that rethrow from inside the handler,
+ * so any later uncaught error of the user's own code printed a screenful of minified wasm glue and
+ * exited with code 7 (its cleanup of them is broken). Returns a function that removes every such
+ * handler added since the call, so Node reports errors as it always does.
+ */
+function keepProcessHandlers(): () => void {
+  if (!isNode || typeof process.listeners !== 'function') return () => {};
+  const events = PROCESS_EVENTS as readonly string[];
+  const listeners = (event: string): Function[] => (process.listeners as (e: string) => Function[])(event);
+  const before = new Map(events.map((event) => [event, new Set(listeners(event))] as const));
+  return () => {
+    for (const event of events) {
+      for (const listener of listeners(event)) {
+        if (!before.get(event)!.has(listener)) process.removeListener(event, listener as (...args: unknown[]) => void);
+      }
+    }
+  };
 }
 
 /**

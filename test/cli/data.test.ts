@@ -72,12 +72,21 @@ describe('CSV and JSON', () => {
 describe('matching files to data declarations', () => {
   const { dataSpec } = compile('data X: real[N, D]\ndata y: int[N]\nmodel { plate data(N) { y ~ poisson(exp(sum(X))) } }\nguide { }');
 
-  it('CSV columns by name (X.1, X.2, y), notes for columns the model does not declare', async () => {
+  it('CSV columns by name (X.1, X.2, y), a warning for columns the model does not declare', async () => {
     const csv = file('xy.csv', 'X.1,X.2,y,extra\n1,2,3,0\n4,5,6,0\n');
     const data = await loadData([parseDataArgument(csv)], dataSpec);
     expect(data.tensors['X']!.shape).toEqual([2, 2]);
     expect(Array.from(data.tensors['y']!.dataSync())).toEqual([3, 6]);
-    expect(data.notes).toEqual([`${csv}: column 'extra' is not declared in the model; ignored`]);
+    expect(data.notes).toEqual([]);
+    expect(data.warnings).toEqual([{ code: 'unknown-data', file: csv, message: "column 'extra' is not declared in the program; ignored", hint: 'the program declares X, y; remove it from the file or declare it' }]);
+  });
+
+  it('a misspelt entry: a warning when ignored, named in the error when the declared one is missing', async () => {
+    const wrong = file('wrong.json', JSON.stringify({ X: [[1, 2]], yy: [3] }));
+    await expect(loadData([parseDataArgument(wrong)], dataSpec)).rejects.toThrow(`no data for 'y' (declared y: int[N]); give it with --data FILE or --data y=FILE; ${wrong} has 'yy', which the program does not declare: a misspelling?`);
+    const both = file('both.json', JSON.stringify({ X: [[1, 2]], y: [3], Xs: [4] }));
+    const data = await loadData([parseDataArgument(both)], dataSpec);
+    expect(data.warnings.map((w) => w.message)).toEqual(["entry 'Xs' is not declared in the program; ignored"]);
   });
 
   it('NAME=PATH for single arrays, trailing dims flattened to fit the declaration', async () => {

@@ -135,11 +135,7 @@ describe('the file as a whole', () => {
       "m.ppl:1:1: error[missing-model]: the file has no model block
           1 | data x: real[N]
             | ^
-        hint: add model { ... } with the generative story: latents z ~ ..., observations x ~ ...
-      m.ppl:1:6: warning[unused]: data 'x' is never used
-          1 | data x: real[N]
-            |      ^
-        hint: observe it in the model (x ~ ...) or remove the declaration"
+        hint: add model { ... } with the generative story: latents z ~ ..., observations x ~ ..."
     `);
   });
 
@@ -210,18 +206,18 @@ describe('names', () => {
 
   it('an unknown element type for data, and a constraint used as one', () => {
     expect(diagnose('data x: float[N]\ndata y: positive[N]\nmodel { }\nguide { }')).toMatchInlineSnapshot(`
-      "m.ppl:1:6: warning[unused]: data 'x' is never used
+      "m.ppl:1:6: error[unused-data]: data 'x' is never used, so the fit ignores it
           1 | data x: float[N]
             |      ^
-        hint: observe it in the model (x ~ ...) or remove the declaration
+        hint: observe it in the model (x ~ ...), use it, or remove the declaration; to fit anyway, allow unused data (roulette --allow-unused-data, compile(text, { allowUnusedData: true }))
       m.ppl:1:9: error[unknown-type]: unknown data type 'float'
           1 | data x: float[N]
             |         ^^^^^
         hint: data types: 'real', 'int', 'bool'
-      m.ppl:2:6: warning[unused]: data 'y' is never used
+      m.ppl:2:6: error[unused-data]: data 'y' is never used, so the fit ignores it
           2 | data y: positive[N]
             |      ^
-        hint: observe it in the model (x ~ ...) or remove the declaration
+        hint: observe it in the model (y ~ ...), use it, or remove the declaration; to fit anyway, allow unused data (roulette --allow-unused-data, compile(text, { allowUnusedData: true }))
       m.ppl:2:9: error[unknown-type]: unknown data type 'positive'
           2 | data y: positive[N]
             |         ^^^^^^^^
@@ -572,12 +568,13 @@ describe('plates', () => {
 describe('warnings (the program still compiles)', () => {
   it('unused declarations, a param shared by model and guide, a real param used as a scale', () => {
     const text = 'data x: real[N]\ndata unused: real[N]\nparam s: real = 1\nmodel { z ~ normal(0, s); plate data(N) { x ~ normal(z, 1) } }\nguide { z ~ normal(0, s) }';
-    expect(check(text).diagnostics.every((d) => d.severity === 'warning')).toBe(true);
+    expect(check(text).diagnostics.filter((d) => d.severity === 'error').map((d) => d.code)).toEqual(['unused-data']);
+    expect(check(text, { allowUnusedData: true }).diagnostics.every((d) => d.severity === 'warning')).toBe(true);
     expect(diagnose(text)).toMatchInlineSnapshot(`
-      "m.ppl:2:6: warning[unused]: data 'unused' is never used
+      "m.ppl:2:6: error[unused-data]: data 'unused' is never used, so the fit ignores it
           2 | data unused: real[N]
             |      ^^^^^^
-        hint: observe it in the model (x ~ ...) or remove the declaration
+        hint: observe it in the model (unused ~ ...), use it, or remove the declaration; to fit anyway, allow unused data (roulette --allow-unused-data, compile(text, { allowUnusedData: true }))
       m.ppl:3:7: warning[shared-param]: param 's' is used by both the model and the guide; it belongs to the guide
           3 | param s: real = 1
             |       ^

@@ -44,6 +44,8 @@ function run(command: string, args: readonly string[], cwd: string): Promise<Run
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; version: string };
 /** The tfjs this repository tests with: the version npm's cache most likely holds. */
 const tfjsVersion = (JSON.parse(readFileSync(join(root, 'node_modules/@tensorflow/tfjs/package.json'), 'utf8')) as { version: string }).version;
+/** tsx as the repository has it, for `npx tsx` in the project (a user's usual way to run a .ts file). */
+const tsxVersion = (JSON.parse(readFileSync(join(root, 'node_modules/tsx/package.json'), 'utf8')) as { version: string }).version;
 let install: Run;
 let tarballFiles: string[];
 
@@ -58,7 +60,7 @@ beforeAll(async () => {
   // npm >= 12 runs a dependency's install step only once approved (what `npm approve-scripts` writes);
   // npm 11 runs it anyway and only warns.
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'roulette-install-check', private: true, type: 'module', allowScripts: { [`file:${tarball}`]: true } }));
-  install = await run('npm', ['install', tarball, `@tensorflow/tfjs@${tfjsVersion}`, '--prefer-offline', '--no-audit', '--no-fund', '--foreground-scripts'], project);
+  install = await run('npm', ['install', tarball, `@tensorflow/tfjs@${tfjsVersion}`, `tsx@${tsxVersion}`, '--prefer-offline', '--no-audit', '--no-fund', '--foreground-scripts'], project);
   expect(install.code, `npm install of the tarball failed:\n${install.stderr}`).toBe(0);
 }, 10 * 60_000);
 
@@ -122,5 +124,27 @@ describe(`the packed ${pkg.name} installed into an empty project`, () => {
     const bad = await run('npx', ['roulette', 'check', 'bad.ppl'], project);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain("bad.ppl:2:36: error[undefined-name]: 'mu' is not defined");
+  });
+
+  it("prints a user's uncaught error as Node does, through node and npx tsx (exit code 1, no wasm glue)", async () => {
+    const script = [
+      `import { dist, observe, param, ready, sample } from '${pkg.name}';`,
+      `import { elbo, svi } from '${pkg.name}/inference';`,
+      'await ready();',
+      "const model = () => { const z = sample('z', dist.normal(0, 1)); observe('x', dist.normal(z, 1), 1.5); };",
+      "const guide = () => { sample('z', dist.normal(param('z.loc', 0), 1)); };",
+      'svi(model, guide, { estimator: elbo(), seed: 0 }).step();',
+      "throw new Error('my own mistake');",
+      '',
+    ].join('\n');
+    writeFileSync(join(project, 'fails.mjs'), script);
+    writeFileSync(join(project, 'fails.ts'), script);
+    for (const [command, args] of [[process.execPath, ['fails.mjs']], ['npx', ['tsx', 'fails.ts']]] as const) {
+      const r = await run(command, args, project);
+      expect(r.code, `${args.join(' ')}: ${r.stderr.slice(0, 2000)}`).toBe(1);
+      expect(r.stderr).toMatch(/Error: my own mistake\n\s+at /);
+      expect(r.stderr).not.toMatch(/WasmBackendModule|tfjs-backend-wasm/);
+      expect(r.stderr.length).toBeLessThan(4000);
+    }
   });
 });

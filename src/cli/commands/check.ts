@@ -3,18 +3,19 @@ import { formatDiagnostics } from '../../dsl/lang/diagnostics.js';
 import { readProgram } from '../program-file.js';
 import { oneFile, parseCommand } from '../usage.js';
 
-export const CHECK_USAGE = `usage: roulette check FILE [--json]
+export const CHECK_USAGE = `usage: roulette check FILE [--json] [--allow-unused-data]
 
 Parse and check a .ppl program: syntax, names, shapes, distributions, model/guide agreement.
 Prints each problem with its position, the source line and a hint. Exit code 1 if there are errors.
 
 options:
   --json    print {"file", "ok", "errors", "warnings", "diagnostics": [...]} on stdout
+  --allow-unused-data  declared data nothing uses is a warning, not an error (as fit/eval/summary's flag)
   --help    show this help`;
 
 /** `roulette check FILE`: diagnostics, exit 1 on errors. */
 export async function checkCommand(argv: readonly string[]): Promise<number> {
-  const { values, positionals } = parseCommand(argv, { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, CHECK_USAGE);
+  const { values, positionals } = parseCommand(argv, { json: { type: 'boolean' }, 'allow-unused-data': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, CHECK_USAGE);
   if (values['help']) {
     process.stdout.write(`${CHECK_USAGE}\n`);
     return 0;
@@ -22,7 +23,7 @@ export async function checkCommand(argv: readonly string[]): Promise<number> {
   const file = oneFile(positionals, CHECK_USAGE);
   const text = await readProgram(file);
   // Like fit and eval, which give a file without a guide block an automatic guide (auto:normal).
-  const { diagnostics, ast } = check(text, { guideOptional: true });
+  const { diagnostics, ast } = check(text, { guideOptional: true, allowUnusedData: values['allow-unused-data'] === true });
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   const warnings = diagnostics.length - errors;
   if (values['json']) {

@@ -6,6 +6,7 @@ import { logLikelihood } from '../../inference/index.js';
 import { ready } from '../../runtime/backend.js';
 import { getParamStore } from '../../runtime/param-store.js';
 import { loadData, parseDataArgument } from '../data/load.js';
+import { printWarnings } from '../warnings.js';
 import { loadProgram } from '../program-file.js';
 import { CliError, numberFlag, oneFile, parseCommand, UsageError } from '../usage.js';
 
@@ -23,6 +24,7 @@ options:
   --batch B         datapoints evaluated at once (models whose latents are all in the data plate)
   --seed S          seed (default 0)
   --binarize        threshold data declared bool at half their maximum
+  --allow-unused-data  run even though some declared data is never used (an error otherwise)
   --guide auto:F    evaluate with an automatic guide (F: normal, multivariateNormal, delta, flow)
   --json            print {"file", "k", "datapoints", "mean", "total", "perDatapoint"} on stdout
   --help            show this help`;
@@ -56,6 +58,7 @@ export async function evalCommand(argv: readonly string[]): Promise<number> {
       batch: { type: 'string' },
       seed: { type: 'string' },
       binarize: { type: 'boolean' },
+      'allow-unused-data': { type: 'boolean' },
       guide: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -79,8 +82,9 @@ export async function evalCommand(argv: readonly string[]): Promise<number> {
 
   await ready();
   const guideSpec = values['guide'];
-  const { compiled } = await loadProgram(file, { subsample: 'none' }, typeof guideSpec === 'string' ? guideSpec : undefined);
+  const { text: source, compiled } = await loadProgram(file, { subsample: 'none', allowUnusedData: values['allow-unused-data'] === true }, typeof guideSpec === 'string' ? guideSpec : undefined);
   const data = await loadData(dataArgs.map(parseDataArgument), compiled.dataSpec, { binarize: values['binarize'] === true });
+  printWarnings(source, file, compiled.warnings, data.warnings);
   try {
     await access(paramsFile);
   } catch {

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DataRecord } from '../../dsl/lang/data-spec.js';
 import type { ProgramInfo } from '../../dsl/lang/program-info.js';
-import { formatDiagnostics } from '../../dsl/lang/diagnostics.js';
 import { adam, svi, type StepResult, type Svi } from '../../inference/index.js';
 import { ready } from '../../runtime/backend.js';
 import { getParamStore } from '../../runtime/param-store.js';
@@ -9,6 +8,7 @@ import { loadData, parseDataArgument } from '../data/load.js';
 import { allEstimatorFlags, ESTIMATORS, type FlagValues } from '../estimators.js';
 import { loadProgram } from '../program-file.js';
 import { formatSeconds, Progress } from '../progress.js';
+import { printWarnings, programWarnings } from '../warnings.js';
 import { CliError, numberFlag, oneFile, parseCommand, UsageError, type OptionTable, type Parsed } from '../usage.js';
 
 function usage(): string {
@@ -33,9 +33,11 @@ options:
   --init PATH         start from params saved by an earlier fit
   --out PATH          where to save the params (default params.json)
   --binarize          threshold data declared bool at half their maximum (grey levels to 0/1)
+  --allow-unused-data fit even though some declared data is never used (an error otherwise: a
+                      misspelt observation would fit the prior)
   --guide auto:F      use an automatic guide (F: normal, multivariateNormal, delta, flow) instead of
                       the file's guide block (a file without one gets auto:normal)
-  --json              print a JSON summary on stdout (no progress bar)
+  --json              print a JSON summary on stdout (no progress bar; warnings in its 'warnings')
   --quiet             no progress output
   --help              show this help
 
@@ -54,6 +56,7 @@ const BASE_OPTIONS: OptionTable = {
   init: { type: 'string' },
   out: { type: 'string' },
   binarize: { type: 'boolean' },
+  'allow-unused-data': { type: 'boolean' },
   guide: { type: 'string' },
   json: { type: 'boolean' },
   quiet: { type: 'boolean' },
@@ -111,12 +114,15 @@ export async function fitCommand(argv: readonly string[]): Promise<number> {
 
   await ready();
   const guideSpec = values['guide'];
-  const { text: source, compiled } = await loadProgram(file, batch === undefined ? {} : { batch }, typeof guideSpec === 'string' ? guideSpec : undefined);
-  if (!quiet && compiled.warnings.length > 0) process.stderr.write(`${formatDiagnostics(source, compiled.warnings, { file })}\n`);
+  const allowUnusedData = values['allow-unused-data'] === true;
+  const { text: source, compiled } = await loadProgram(file, { ...(batch === undefined ? {} : { batch }), allowUnusedData }, typeof guideSpec === 'string' ? guideSpec : undefined);
   if (batch !== undefined && ![...compiled.info.plates.values()].some((p) => p.parent === undefined)) {
     throw new CliError(`${file}: --batch subsamples the data plate, and the model has no plate`);
   }
   const data = await loadData(dataArgs.map(parseDataArgument), compiled.dataSpec, { binarize: values['binarize'] === true });
+  // Warnings go to stderr in every mode but --quiet (a --json run too), and into the JSON summary.
+  const warnings = [...programWarnings(file, compiled.warnings), ...data.warnings];
+  if (values['quiet'] !== true) printWarnings(source, file, compiled.warnings, data.warnings);
   if (!quiet) for (const note of data.notes) process.stderr.write(`note: ${note}\n`);
   const store = getParamStore();
   if (values['init']) await store.load(values['init'] as string);
@@ -153,7 +159,7 @@ export async function fitCommand(argv: readonly string[]): Promise<number> {
   const perDatapoint = datapoints === undefined ? undefined : objective / datapoints;
   if (json) {
     const { done: steps, interrupted, last } = run;
-    const summary = { file, estimator: estimatorName, steps, interrupted, loss: last?.loss ?? null, objective, perDatapoint: perDatapoint ?? null, seconds, params: out, stats: last?.stats ?? {} };
+    const summary = { file, estimator: estimatorName, steps, interrupted, loss: last?.loss ?? null, objective, perDatapoint: perDatapoint ?? null, seconds, params: out, stats: last?.stats ?? {}, warnings };
     process.stdout.write(`${JSON.stringify(summary)}\n`);
   } else {
     const how = run.interrupted ? `interrupted after ${run.done} of ${steps} steps` : `${run.done} steps`;

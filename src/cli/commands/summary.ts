@@ -3,6 +3,7 @@ import { summary, type PosteriorSummary, type SiteSummary } from '../../inferenc
 import { ready } from '../../runtime/backend.js';
 import { getParamStore } from '../../runtime/param-store.js';
 import { loadData, parseDataArgument } from '../data/load.js';
+import { printWarnings } from '../warnings.js';
 import { loadProgram } from '../program-file.js';
 import { CliError, numberFlag, oneFile, parseCommand, UsageError } from '../usage.js';
 
@@ -24,6 +25,7 @@ options:
   --site NAME       summarise only this latent (repeat for several)
   --seed S          seed (default 0)
   --binarize        threshold data declared bool at half their maximum
+  --allow-unused-data  run even though some declared data is never used (an error otherwise)
   --guide auto:F    summarise an automatic guide (F: normal, multivariateNormal, delta, flow)
   --json            print {"file", "draws", "reweighted", "diagnostics", "sites", "warnings"} on stdout
   --help            show this help`;
@@ -41,6 +43,7 @@ export async function summaryCommand(argv: readonly string[]): Promise<number> {
       site: { type: 'string', multiple: true },
       seed: { type: 'string' },
       binarize: { type: 'boolean' },
+      'allow-unused-data': { type: 'boolean' },
       guide: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -65,8 +68,9 @@ export async function summaryCommand(argv: readonly string[]): Promise<number> {
 
   await ready();
   const guideSpec = values['guide'];
-  const { compiled } = await loadProgram(file, { subsample: 'none' }, typeof guideSpec === 'string' ? guideSpec : undefined);
+  const { text: source, compiled } = await loadProgram(file, { subsample: 'none', allowUnusedData: values['allow-unused-data'] === true }, typeof guideSpec === 'string' ? guideSpec : undefined);
   const data = await loadData(dataArgs.map(parseDataArgument), compiled.dataSpec, { binarize: values['binarize'] === true });
+  printWarnings(source, file, compiled.warnings, data.warnings);
   try {
     await access(paramsFile);
   } catch {

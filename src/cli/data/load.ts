@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { readFile } from 'node:fs/promises';
 import type { DataSpec, DataVariable } from '../../dsl/lang/data-spec.js';
 import { RouletteError } from '../../runtime/errors.js';
+import { closest } from '../../runtime/names.js';
+import type { CliWarning } from '../warnings.js';
 import { DataFileError, type LoadedArray } from './array.js';
 import { columnOwners, namedColumns, readCsv, wholeTable } from './csv.js';
 import { isGzip, looksLikeIdx, readIdx } from './idx.js';
@@ -27,8 +29,10 @@ export interface LoadedData {
   readonly tensors: Record<string, tf.Tensor>;
   /** The file each variable came from. */
   readonly files: Readonly<Record<string, string>>;
-  /** Things done to the data that the user should know (reshapes, ignored entries). */
+  /** Things done to the data that the user should know (reshapes). */
   readonly notes: readonly string[];
+  /** Entries of a file the program does not declare (ignored; likely a misspelt name on either side). */
+  readonly warnings: readonly CliWarning[];
 }
 
 type Format = 'json' | 'csv' | 'idx';
@@ -59,6 +63,10 @@ export async function loadData(sources: readonly DataSource[], spec: DataSpec, o
   const declared = new Map(spec.variables.map((v) => [v.name, v]));
   const arrays = new Map<string, LoadedArray>();
   const notes: string[] = [];
+  const ignored: { file: string; what: string; name: string }[] = [];
+  const undeclared = (file: string, what: string, name: string): void => {
+    ignored.push({ file, what, name });
+  };
   const assign = (name: string, array: LoadedArray): void => {
     const previous = arrays.get(name);
     if (previous) throw new DataFileError(array.file, `gives '${name}', which ${previous.file} already gave`);
@@ -91,7 +99,7 @@ export async function loadData(sources: readonly DataSource[], spec: DataSpec, o
       }
       for (const [name, array] of entries) {
         if (declared.has(name)) assign(name, array);
-        else notes.push(`${file}: '${name}' is not declared in the model; ignored`);
+        else undeclared(file, 'entry', name);
       }
       continue;
     }
@@ -109,8 +117,16 @@ export async function loadData(sources: readonly DataSource[], spec: DataSpec, o
       }
     }
     if (found === 0) throw new DataFileError(file, `has columns ${table.header.join(', ')} but the model declares ${[...declared.keys()].join(', ')} (name columns x or x.1, x.2, ...)`);
-    for (const owner of columnOwners(table)) if (!declared.has(owner)) notes.push(`${file}: column '${owner}' is not declared in the model; ignored`);
+    for (const owner of columnOwners(table)) if (!declared.has(owner)) undeclared(file, 'column', owner);
   }
+
+  // After every file: a did-you-mean only among the declarations no file gave.
+  const missing = [...declared.keys()].filter((name) => !arrays.has(name));
+  const warnings: CliWarning[] = ignored.map(({ file, what, name }) => {
+    const near = closest(name, missing);
+    const hint = near !== undefined ? `did you mean '${near}'? rename it in the file or in the program` : `the program declares ${[...declared.keys()].join(', ')}; remove it from the file or declare it`;
+    return { code: 'unknown-data', message: `${what} '${name}' is not declared in the program; ignored`, file, hint };
+  });
 
   const tensors: Record<string, tf.Tensor> = {};
   const files: Record<string, string> = {};
@@ -118,7 +134,9 @@ export async function loadData(sources: readonly DataSource[], spec: DataSpec, o
     const array = arrays.get(v.name);
     if (!array) {
       const given = sources.map((s) => s.path).join(', ') || 'no --data files';
-      throw new DataFileError(given, `no data for '${v.name}' (declared ${spec.describe(v.name)}); give it with --data FILE or --data ${v.name}=FILE`);
+      const near = closest(v.name, ignored.map((i) => i.name));
+      const misspelt = near === undefined ? '' : `; ${ignored.find((i) => i.name === near)!.file} has '${near}', which the program does not declare: a misspelling?`;
+      throw new DataFileError(given, `no data for '${v.name}' (declared ${spec.describe(v.name)}); give it with --data FILE or --data ${v.name}=FILE${misspelt}`);
     }
     const shape = fitShape(v, array, notes, spec);
     checkValues(v, array, options, spec);
@@ -132,7 +150,7 @@ export async function loadData(sources: readonly DataSource[], spec: DataSpec, o
     if (cause instanceof RouletteError) throw new DataFileError(files[cause.where ?? ''] ?? sources.map((s) => s.path).join(', '), cause.message);
     throw cause;
   }
-  return { tensors, files, notes };
+  return { tensors, files, notes, warnings };
 }
 
 /** Images stored [N, 28, 28] feed a declaration [N, 784]: flatten trailing dims when the sizes agree. */

@@ -18,6 +18,7 @@ import type {
 import { bindArguments } from './bind-args.js';
 import { checkDistribution, isPositiveSupport } from './check-dist.js';
 import { Typer, type NetType } from './check-expr.js';
+import { closest } from '../../runtime/names.js';
 import { diagnostic, fileStart, hasErrors, suggestion, type Diagnostic, type DiagnosticCode, type Severity } from './diagnostics.js';
 import { checkAgreement, type SiteRecord } from './check-agreement.js';
 import { describeSupport, DISTRIBUTIONS } from './distributions.js';
@@ -32,6 +33,11 @@ import { broadcastsTo, formatShape, sameDim, type Dim, type Elem, type ValueType
 export interface CheckOptions {
   /** Accept a file without a `guide { }` block (an automatic guide will be supplied). Default false. */
   readonly guideOptional?: boolean;
+  /**
+   * Accept declared data the program never uses (default false: an error, since a misspelt
+   * observation, `yy ~ ...` for data `y`, would otherwise fit the prior without a word).
+   */
+  readonly allowUnusedData?: boolean;
 }
 
 export interface CheckResult {
@@ -706,12 +712,26 @@ class Checker {
       }
     }
     for (const g of this.#globals.values()) {
-      if (g.kind === 'data' && !g.used) this.#report('unused', g.span, `data '${g.name}' is never used`, 'observe it in the model (x ~ ...) or remove the declaration', 'warning');
+      if (g.kind === 'data' && !g.used && model) this.#unusedData(g.name, g.span);
       if ((g.kind === 'param' || g.kind === 'net') && g.usedBy.size === 0) this.#report('unused', g.span, `${kindNoun[g.kind]} '${g.name}' is never used`, 'use it or remove it', 'warning');
       if ((g.kind === 'param' || g.kind === 'net') && g.usedBy.size === 2) {
         this.#report('shared-param', g.span, `${kindNoun[g.kind]} '${g.name}' is used by both the model and the guide; it belongs to the guide`, "the guide's estimator updates it; declare separate params if the model needs its own", 'warning');
       }
     }
+  }
+
+  /** Declared data nothing reads: an error (unless allowed), naming a latent it was likely meant to be. */
+  #unusedData(name: string, span: Span): void {
+    const allowed = this.options.allowUnusedData ?? false;
+    const latents = [...this.#sites.model].filter(([, s]) => s.kind === 'latent').map(([n]) => n);
+    const near = closest(name, latents);
+    const site = near === undefined ? undefined : this.#sites.model.get(near);
+    const hint =
+      site !== undefined
+        ? `did you mean to observe it? '${near} ~ ...' (line ${site.stmt.span.start.line}) samples a new latent; write '${name} ~ ...'`
+        : 'observe it in the model (' + name + ' ~ ...), use it, or remove the declaration';
+    const allow = allowed ? '' : '; to fit anyway, allow unused data (roulette --allow-unused-data, compile(text, { allowUnusedData: true }))';
+    this.#report(allowed ? 'unused' : 'unused-data', span, `data '${name}' is never used, so the fit ignores it`, `${hint}${allow}`, allowed ? 'warning' : 'error');
   }
 
   #info(): ProgramInfo {

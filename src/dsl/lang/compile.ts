@@ -13,6 +13,8 @@ export interface CompileOptions extends LowerOptions {
   readonly autoGuide?: (model: DataProgram) => DataProgram;
   /** The file name used in error messages. */
   readonly file?: string;
+  /** Accept declared data the program never uses (default false: an error; see CheckOptions). */
+  readonly allowUnusedData?: boolean;
 }
 
 export interface CompiledProgram {
@@ -51,7 +53,7 @@ export class PplError extends RouletteError {
  * fit.step({ x: images });
  */
 export function compile(text: string, options: CompileOptions = {}): CompiledProgram {
-  const checked = check(text, { guideOptional: options.autoGuide !== undefined });
+  const checked = check(text, { guideOptional: options.autoGuide !== undefined, allowUnusedData: options.allowUnusedData ?? false });
   if (!checked.ast || !checked.info || hasErrors(checked.diagnostics)) throw new PplError(checked.diagnostics, text, options.file);
   const info = checked.info;
   const spec = dataSpec(info.data.map((d) => ({ name: d.name, element: d.elem, shape: d.dims })));

@@ -1,3 +1,4 @@
+import { closest } from '../../runtime/names.js';
 import type { Span } from './ast.js';
 
 /** What went wrong, by phase: lexing, parsing, then checking. */
@@ -21,6 +22,7 @@ export type DiagnosticCode =
   | 'not-a-value'
   | 'not-callable'
   | 'unused'
+  | 'unused-data'
   // calls
   | 'unknown-distribution'
   | 'unknown-function'
@@ -89,36 +91,6 @@ export function endOfText(text: string): Span {
   const column = lines[line - 1]!.length + 1;
   const position = { line, column, offset: text.length };
   return { start: position, end: position };
-}
-
-function levenshtein(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length]!;
-}
-
-/** The closest candidate to `name` (case-insensitive edit distance), if it is close enough to be a typo. */
-export function closest(name: string, candidates: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  const lower = name.toLowerCase();
-  for (const candidate of candidates) {
-    const d = levenshtein(lower, candidate.toLowerCase());
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
-  const limit = Math.max(1, Math.floor(name.length / 3));
-  return bestDistance <= limit ? best : undefined;
 }
 
 /** "did you mean 'x'?" or a list of what is available. */
