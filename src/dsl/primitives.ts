@@ -45,6 +45,12 @@ export interface SampleOptions {
    * which the latents are computed): not reported as a guide site the model never visits.
    */
   readonly auxiliary?: boolean;
+  /**
+   * Sum this discrete latent out exactly instead of sampling it (parallel enumeration, docs/enumeration.md):
+   * every estimator's log weights marginalise it, and the guide must not sample it. Needs a finite
+   * support (categorical, bernoulli). Outside the estimators (plain runs, `predictive`) it is sampled.
+   */
+  readonly enumerate?: boolean;
 }
 
 /**
@@ -58,10 +64,23 @@ export function sample(name: string, fn: Distribution, options?: SampleOptions):
   checkName(name, 'sample');
   const msg = sampleMessage(name, checkDistribution(fn, name, 'sample'), undefined, 'latent');
   if (options !== undefined) {
-    if (options === null || typeof options !== 'object' || Object.keys(options).some((k) => k !== 'auxiliary')) {
-      fail('invalid-argument', `sample '${name}': the third argument takes { auxiliary: true }, got ${JSON.stringify(options)}`, name);
+    if (options === null || typeof options !== 'object' || Object.keys(options).some((k) => k !== 'auxiliary' && k !== 'enumerate')) {
+      fail(
+        'invalid-argument',
+        `sample '${name}': the third argument takes { auxiliary: true } or { enumerate: true }, got ${JSON.stringify(options)}`,
+        name,
+      );
+    }
+    for (const key of ['auxiliary', 'enumerate'] as const) {
+      if (options[key] !== undefined && typeof options[key] !== 'boolean') {
+        fail('invalid-argument', `sample '${name}': option ${key} must be true or false, got ${JSON.stringify(options[key])}`, name);
+      }
+    }
+    if (options.auxiliary && options.enumerate) {
+      fail('invalid-argument', `sample '${name}': a site cannot be both auxiliary (a guide's own draw) and enumerated (a model latent summed out)`, name);
     }
     if (options.auxiliary) msg.auxiliary = true;
+    if (options.enumerate) msg.enumerate = true;
   }
   return apply(msg).value!;
 }

@@ -12,11 +12,29 @@ import { closest } from '../runtime/names.js';
  *   An error, unless `allowPriorDraws`: then such draws are part of the proposal and their log-prob
  *   cancels from log w (`priorDrawn`). Only reparameterised prior draws are allowed (a discrete one
  *   would need a score-function term for its prior's params, which the estimators do not add).
+ * - A model latent marked `{ enumerate: true }` is summed out, not proposed: the guide must not sample
+ *   it, and it is not an unguided latent.
  */
 export function checkAgreement(guide: Trace, model: Trace, allowPriorDraws: boolean): void {
   const modelSites = new Map(model.sampleSites().map((s) => [s.name, s] as const));
   const modelLatents = model.latentSites().map((s) => s.name);
   for (const site of guide.latentSites()) {
+    if (site.enumerate) {
+      fail(
+        'guide-mismatch',
+        `the guide marks its site '${site.name}' { enumerate: true }, but enumeration sums out a model latent; ` +
+          "mark the model's site and leave it out of the guide",
+        site.name,
+      );
+    }
+    if (modelSites.get(site.name)?.enumerate) {
+      fail(
+        'guide-mismatch',
+        `the guide samples '${site.name}', which the model enumerates ({ enumerate: true }): an enumerated latent is ` +
+          "summed out exactly, so the guide must not propose it; remove it from the guide (or the model's mark)",
+        site.name,
+      );
+    }
     if (site.auxiliary || modelSites.has(site.name)) continue;
     const near = closest(site.name, modelLatents);
     fail(
@@ -52,7 +70,7 @@ export function checkAgreement(guide: Trace, model: Trace, allowPriorDraws: bool
   }
 }
 
-/** The model's latent sites the guide did not sample: drawn from their priors. */
+/** The model's latent sites the guide did not sample and the model does not enumerate: drawn from their priors. */
 export function priorDrawn(guide: Trace, model: Trace): SampleSite[] {
-  return model.latentSites().filter((s) => !guide.has(s.name));
+  return model.latentSites().filter((s) => !s.enumerate && !guide.has(s.name));
 }

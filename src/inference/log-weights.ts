@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { stopGradient } from '../dsl/math/detach.js';
 import { fail } from '../runtime/errors.js';
+import { EnumerateMessenger } from '../runtime/handlers/enumerate.js';
 import { ParticlesMessenger, maxBatchRank, particleSource } from '../runtime/handlers/particles.js';
 import { ReplayMessenger } from '../runtime/handlers/replay.js';
 import { SubstituteMessenger } from '../runtime/handlers/substitute.js';
@@ -13,6 +14,7 @@ import { withRandom, type RandomSource, type Stream } from '../runtime/rng.js';
 import { Messenger } from '../runtime/stack.js';
 import { Trace, type SampleSite } from '../runtime/trace.js';
 import { checkAgreement } from './agreement.js';
+import { enumeratedSites, sumOutEnumerated } from './enumeration.js';
 import { argsSignature, type Problem } from './program.js';
 
 /** One run of guide then model: vectorised (all K particles) or one particle of a loop. */
@@ -54,20 +56,28 @@ export class Weighted {
     );
   }
 
-  /** Sum of `term` (default: the log-prob) over one program's sites: [K, B], or [K] without a data plate. */
+  /**
+   * Sum of `term` (default: the log-prob) over one program's sites: [K, B], or [K] without a data plate.
+   * The model's enumerated latents are summed out (src/inference/enumeration.ts).
+   */
   total(side: 'model' | 'guide', term: SiteTerm = () => undefined, filter: (s: SampleSite) => boolean = () => true): tf.Tensor {
     const perRun = this.runs.map((run) => {
       // With prior draws, a model latent the guide did not sample is part of the proposal: its
       // log-prob is in both p and q and cancels, so neither counts it.
-      const sites =
+      const sites = (
         side === 'guide'
           ? run.guide.latentSites()
           : this.priorDraws
-            ? run.model.sampleSites().filter((s) => s.observed || run.guide.has(s.name))
-            : run.model.sampleSites();
-      return sites
-        .filter(filter)
-        .reduce<tf.Tensor>((acc, site) => tf.add(acc, this.reduce(term(site, run) ?? site.logProb, site)), tf.scalar(0));
+            ? run.model.sampleSites().filter((s) => s.observed || s.enumDim !== undefined || run.guide.has(s.name))
+            : run.model.sampleSites()
+      ).filter(filter);
+      const enumerated = side === 'model' ? enumeratedSites(sites) : [];
+      const terms = sites.map((site) => {
+        const given = term(site, run);
+        return { site, tensor: given ?? site.logProb, replaced: given !== undefined };
+      });
+      const reduced = enumerated.length > 0 ? sumOutEnumerated(terms, enumerated) : terms;
+      return reduced.reduce<tf.Tensor>((acc, t) => tf.add(acc, this.reduce(t.tensor, t.site)), tf.scalar(0));
     });
     const shape = this.dataPlate ? [this.k, this.dataPlate.subsampleSize] : [this.k];
     if (this.vectorized) return tf.broadcastTo(perRun[0]!, shape);
@@ -139,8 +149,10 @@ function dataPlateOf(runs: readonly ParticleRun[]): PlateFrame | undefined {
 }
 
 export interface Prepared {
-  /** The particle dim. */
+  /** The particle dim (enumerated latents take the dims left of it). */
   readonly dim: number;
+  /** The model's latents marked for enumeration. */
+  readonly enumerated: readonly string[];
   readonly params: readonly string[];
   /** Datapoints per run (the data plate's subsample size), or undefined without a data plate. */
   readonly datapoints: number | undefined;
@@ -174,8 +186,10 @@ export function prepared<A extends unknown[]>(problem: Problem<A>, stream: Strea
       const model = runTraced(() => problem.model(...problem.args), [new RoleMessenger('model'), new ReplayMessenger(guide)]);
       checkAgreement(guide, model, problem.allowPriorDraws ?? false);
       const params = [...guide.paramSites(), ...model.paramSites()].map((p) => p.name);
+      // This run samples enumerated latents (no enumerate handler), so the dim leaves room for none.
       const dim = -(Math.max(maxBatchRank(guide), maxBatchRank(model)) + 1);
-      return { dim, params, datapoints: dataPlateOf([{ guide, model }])?.subsampleSize };
+      const enumerated = model.latentSites().filter((s) => s.enumerate).map((s) => s.name);
+      return { dim, params, enumerated, datapoints: dataPlateOf([{ guide, model }])?.subsampleSize };
     }),
   );
   bySignature.set(signature, result);
@@ -199,7 +213,7 @@ export function drawWeighted<A extends unknown[]>(
     readonly guideSource?: RandomSource;
   } = {},
 ): Weighted {
-  const dim = prepare(problem, stream);
+  const { dim, enumerated } = prepared(problem, stream);
   const guideHandlers = (): Messenger[] => [new RoleMessenger('guide'), ...(options.detachLatents ? [new DetachSamplesMessenger()] : [])];
   const guideBase = stream.split(1);
   const modelBase = stream.split(2);
@@ -208,11 +222,20 @@ export function drawWeighted<A extends unknown[]>(
   if (options.guideSource && !problem.vectorize) {
     fail('invalid-argument', 'a custom guide source needs vectorised particles (vectorize: true)');
   }
+  if (options.guideSource && enumerated.length > 0) {
+    fail(
+      'unsupported-model',
+      `cisir: the model enumerates '${enumerated[0]}' ({ enumerate: true }), which cisir's Markov chains do not support; ` +
+        'use another estimator (elbo, iwae, rws, sumo, mlss, mlrr sum it out), or sample the site in the guide',
+      enumerated[0],
+    );
+  }
   if (problem.vectorize) {
     const g = runTraced(() => guide(...args), [...guideHandlers(), new ParticlesMessenger(k, dim, guideBase, first, options.guideSource)]);
     const m = runTraced(() => model(...args), [
       new RoleMessenger('model'),
       new ParticlesMessenger(k, dim, modelBase, first),
+      new EnumerateMessenger(dim - 1),
       new ReplayMessenger(g),
     ]);
     runs = [{ guide: g, model: m }];
@@ -220,7 +243,7 @@ export function drawWeighted<A extends unknown[]>(
     runs = Array.from({ length: k }, (_, i) => {
       const g = withRandom(particleSource(guideBase, first + i), () => runTraced(() => guide(...args), guideHandlers()));
       const m = withRandom(particleSource(modelBase, first + i), () =>
-        runTraced(() => model(...args), [new RoleMessenger('model'), new ReplayMessenger(g)]),
+        runTraced(() => model(...args), [new RoleMessenger('model'), new EnumerateMessenger(dim - 1), new ReplayMessenger(g)]),
       );
       return { guide: g, model: m };
     });
@@ -237,6 +260,7 @@ export function modelLogProbAt<A extends unknown[]>(problem: Problem<A>, values:
   const model = runTraced(() => problem.model(...problem.args), [
     new RoleMessenger('model'),
     new ParticlesMessenger(k, dim, stream.split(2)),
+    new EnumerateMessenger(dim - 1),
     new SubstituteMessenger(values),
   ]);
   const runs = [{ guide: new Trace(), model }];

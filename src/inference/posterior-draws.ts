@@ -73,11 +73,14 @@ interface SiteInfo {
   readonly plates: readonly PlateFrame[];
 }
 
-/** The sites a summary reports: the model's latents and deterministic sites, or the guide's latents. */
+/**
+ * The sites a summary reports: the model's latents and deterministic sites, or the guide's latents.
+ * Enumerated latents are summed out of log w, so they have no draws.
+ */
 function reportedSites(trace: Trace, fromModel: boolean): SiteInfo[] {
   const out: SiteInfo[] = [];
   for (const s of trace.siteList) {
-    if (s.type === 'sample' && !s.observed && !(s as { auxiliary?: boolean }).auxiliary) {
+    if (s.type === 'sample' && !s.observed && !s.auxiliary && !s.enumerate) {
       out.push({ name: s.name, kind: 'latent', shape: s.value.shape, support: s.fn.support.describe(), eventRank: s.fn.eventShape.length, plates: s.plates });
     } else if (fromModel && s.type === 'deterministic') {
       out.push({ name: s.name, kind: 'deterministic', shape: s.value.shape, support: undefined, eventRank: 0, plates: s.plates });
@@ -125,15 +128,18 @@ function withModel<A extends unknown[]>(problem: Problem<A>, stream: Stream, opt
     withSeed(stream.split(0x7fffffff), () => {
       const g = runTraced(() => problem.guide(...problem.args), [new RoleMessenger('guide')]);
       const m = runTraced(() => problem.model(...problem.args), [new RoleMessenger('model'), new ReplayMessenger(g)]);
-      return reportedSites(m, true);
+      return { sites: reportedSites(m, true), enumerated: m.latentSites().filter((s) => s.enumerate).map((s) => s.name) };
     }),
   );
-  let sites = info;
+  let sites = info.sites;
   let logWeights: Float64Array | undefined;
   let datapoints: number | undefined;
   let dataPlate: PlateFrame | undefined;
   let subsampled = false;
   const notes: string[] = [];
+  if (info.enumerated.length > 0) {
+    notes.push(`enumerated site${info.enumerated.length > 1 ? 's' : ''} ${info.enumerated.map((n) => `'${n}'`).join(', ')} left out: summed out of the weights, not drawn`);
+  }
   let store: ReturnType<typeof collect> | undefined;
   for (let first = 0; first < count; first += chunk) {
     const size = Math.min(chunk, count - first);

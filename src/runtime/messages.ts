@@ -19,6 +19,8 @@ export interface SiteDistribution {
   /** Moments, where known in closed form (closed-form KL terms use them). */
   mean?(): tf.Tensor;
   variance?(): tf.Tensor;
+  /** Every value of a finite support, as a 1-D tensor (scalar events only): what enumeration sums over. */
+  enumerateSupport?(): tf.Tensor;
 }
 
 /** One enclosing plate as seen by a site: `dim` counts from the right of the batch shape (-1, -2, ...). */
@@ -56,6 +58,10 @@ export interface SampleMessage extends MessageBase {
   kind: 'latent' | 'observed' | 'factor';
   /** A guide's auxiliary draw with no model site of its name (e.g. a joint guide's vector). */
   auxiliary?: boolean;
+  /** The program asks for this latent to be summed out (`sample(name, d, { enumerate: true })`). */
+  enumerate?: boolean;
+  /** Set by the enumerate handler: the batch dim along which the value lays out the support. */
+  enumDim?: number;
 }
 
 export interface ParamMessage extends MessageBase {

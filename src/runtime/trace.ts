@@ -18,6 +18,10 @@ export interface SampleSite {
   readonly reparameterized: boolean;
   /** A guide's auxiliary draw: not a latent of the model (see `sample`'s options). */
   readonly auxiliary?: boolean;
+  /** Marked for enumeration (`sample`'s options): summed out by the estimators, never guided. */
+  readonly enumerate?: boolean;
+  /** When enumerated: the batch dim holding the support (value and log-prob vary along it). */
+  readonly enumDim?: number;
 }
 
 export interface ParamSite {

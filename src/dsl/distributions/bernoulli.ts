@@ -63,6 +63,11 @@ export class Bernoulli extends DistributionBase {
     return tf.neg(tf.softplus(tf.mul(tf.sub(1, tf.mul(x, 2)), this.param.logits)));
   }
 
+  /** The two outcomes, 0 and 1 (what enumeration sums over). */
+  enumerateSupport(): tf.Tensor {
+    return tf.tensor1d([0, 1]);
+  }
+
   protected meanValue(): tf.Tensor {
     return probsOf(this.param);
   }

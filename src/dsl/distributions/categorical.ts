@@ -53,6 +53,11 @@ export class Categorical extends DistributionBase {
     return tf.sum(selected, selected.rank - 1);
   }
 
+  /** Every category, 0..n-1 (what enumeration sums over). */
+  enumerateSupport(): tf.Tensor {
+    return this.indices();
+  }
+
   private indices(): tf.Tensor {
     return tf.range(0, this.size, 1, 'float32');
   }

@@ -46,4 +46,9 @@ export interface Distribution {
   /** Mean and variance, where finite and known in closed form (used by tests, guides, KL terms). */
   mean(): tf.Tensor;
   variance(): tf.Tensor;
+  /**
+   * Every value of a finite support as a 1-D tensor, for laws with scalar events that have one
+   * (categorical, bernoulli): what `sample(name, d, { enumerate: true })` sums over.
+   */
+  enumerateSupport?(): tf.Tensor;
 }

@@ -6,6 +6,7 @@ import { formatShape, padLeft } from '../shapes.js';
 import { Messenger } from '../stack.js';
 import type { Trace } from '../trace.js';
 import { BlockMessenger } from './block.js';
+import { enumeratedDims } from './enumerate.js';
 import { TraceMessenger } from './trace.js';
 import { withSeed } from './seed.js';
 
@@ -65,9 +66,18 @@ export class ParticlesMessenger extends Messenger {
     if (msg.type !== 'sample') return;
     const batch = msg.fn.batchShape;
     const rank = -this.dim;
+    // Dims left of the particle dim are enumerated latents' supports (handlers/enumerate.ts), which
+    // downstream sites broadcast over: each must be 1 or that support's size.
+    const enumerated = enumeratedDims();
+    const left = batch.slice(0, Math.max(0, batch.length - rank));
+    const leftOk = left.every((size, i) => {
+      const n = enumerated.get(i - batch.length);
+      return n !== undefined && (size === 1 || size === n);
+    });
+    const own = batch.slice(left.length);
     // Parameters computed from earlier particles already carry K (or 1) at the particle dim.
-    const carriesParticles = batch.length === rank && (batch[0] === this.count || batch[0] === 1);
-    if (batch.length > rank || (batch.length === rank && !carriesParticles)) {
+    const carriesParticles = own.length === rank && (own[0] === this.count || own[0] === 1);
+    if (!leftOk || (own.length === rank && !carriesParticles)) {
       fail(
         'shape-mismatch',
         `site '${msg.name}' has batch shape ${formatShape(batch)}, which reaches the particle dim ${this.dim}; ` +
@@ -75,7 +85,7 @@ export class ParticlesMessenger extends Messenger {
         msg.name,
       );
     }
-    const target = carriesParticles ? [this.count, ...batch.slice(1)] : [this.count, ...padLeft(batch, rank - 1)];
+    const target = carriesParticles ? [...left, this.count, ...own.slice(1)] : [this.count, ...padLeft(own, rank - 1)];
     if (!tf.util.arraysEqual(target, [...batch])) msg.fn = msg.fn.expand(target);
   }
 }

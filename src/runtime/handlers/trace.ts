@@ -49,6 +49,8 @@ export class TraceMessenger extends Messenger {
           mask: msg.mask,
           reparameterized: msg.reparameterized,
           ...(msg.auxiliary ? { auxiliary: true } : {}),
+          ...(msg.enumerate ? { enumerate: true } : {}),
+          ...(msg.enumDim !== undefined ? { enumDim: msg.enumDim } : {}),
         });
         return;
       }
