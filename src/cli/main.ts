@@ -6,6 +6,7 @@
  *   roulette fit model.ppl --data train.json --estimator iwae --k 5 --steps 2000 --out params.json
  *   roulette eval model.ppl --data test.json --params params.json --k 5000
  *   roulette summary model.ppl --data data.json --params params.json --reweight
+ *   roulette sample model.ppl --data data.json --chains 4 --warmup 1000 --draws 1000
  */
 import { RouletteError } from '../runtime/errors.js';
 import { UsageError } from './usage.js';
@@ -21,6 +22,8 @@ commands:
                               per-datapoint and mean log-likelihood (IWAE bound)
   summary FILE --data PATH --params PATH [--reweight]
                               posterior mean, sd and quantiles per latent (PSIS-reweighted)
+  sample FILE --data PATH [--chains 4 --warmup 1000 --draws 1000]
+                              posterior draws by MCMC (NUTS), with R-hat, ESS and divergences
 
 'roulette COMMAND --help' shows a command's options. Every command takes --json.`;
 
@@ -32,6 +35,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   fit: async () => (await import('./commands/fit.js')).fitCommand,
   eval: async () => (await import('./commands/eval.js')).evalCommand,
   summary: async () => (await import('./commands/summary.js')).summaryCommand,
+  sample: async () => (await import('./commands/sample.js')).sampleCommand,
 };
 
 /** One line, or the formatted diagnostics of a program that does not compile. */

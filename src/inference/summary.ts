@@ -1,5 +1,7 @@
 import { fail } from '../runtime/errors.js';
 import { BOOLEAN_OPTION, checkDrawOptions, checkProbs, DRAW_OPTIONS, momentsOf, reweight, streamOf, type ImportanceDiagnostics, type SiteSummary } from './importance.js';
+import { summarizeMcmc, type McmcSummary } from './mcmc/summary.js';
+import type { McmcResult } from './mcmc/runner.js';
 import { drawPosterior } from './posterior-draws.js';
 import type { Program } from './program.js';
 
@@ -49,8 +51,23 @@ export interface PosteriorSummary {
  * for (let i = 0; i < 2000; i++) fit.step(y, sigma);
  * const s = summary({ model, guide }, [y, sigma], { draws: 10000, reweight: true, seed: 1 });
  * for (const site of s.sites) console.log(site.name, site.mean, site.sd);
+ *
+ * `summary(fit)` of an `mcmc(...).run(...)` result gives the same columns for the pooled chains, with
+ * Monte Carlo errors from the effective sample size, and per element split R-hat and bulk/tail ESS.
  */
-export function summary<A extends unknown[]>(source: SummarySource<A>, args: A, options: SummaryOptions = {}): PosteriorSummary {
+export function summary(result: McmcResult, options?: { readonly probs?: readonly number[] }): McmcSummary;
+export function summary<A extends unknown[]>(source: SummarySource<A>, args: A, options?: SummaryOptions): PosteriorSummary;
+export function summary<A extends unknown[]>(
+  source: SummarySource<A> | McmcResult,
+  args?: A | { readonly probs?: readonly number[] },
+  options: SummaryOptions = {},
+): PosteriorSummary | McmcSummary {
+  if (isMcmcResult(source)) {
+    // MCMC draws are already from the posterior: the same table, errors from ESS, plus R-hat and ESS.
+    const given = args ?? {};
+    checkDrawOptions('summary (of an MCMC result)', given, { probs: DRAW_OPTIONS['probs']! });
+    return summarizeMcmc(source, checkProbs('summary', (given as { probs?: unknown }).probs));
+  }
   const { model, guide } = sourceOf(source);
   if (!Array.isArray(args)) fail('invalid-argument', `summary: args must be the array of the programs' arguments (e.g. [data]), got ${typeof args}`, 'args');
   checkDrawOptions('summary', options, { ...DRAW_OPTIONS, reweight: BOOLEAN_OPTION });
@@ -71,6 +88,10 @@ export function summary<A extends unknown[]>(source: SummarySource<A>, args: A, 
   }
   const equal = new Float64Array(count).fill(1 / count);
   return { draws: count, reweighted: false, sites: momentsOf(draws, [equal], probs), diagnostics: undefined, warnings: [...draws.notes] };
+}
+
+function isMcmcResult(source: unknown): source is McmcResult {
+  return source !== null && typeof source === 'object' && (source as { kind?: unknown }).kind === 'mcmc';
 }
 
 function sourceOf<A extends unknown[]>(source: SummarySource<A>): { model: Program<A> | undefined; guide: Program<A> } {
