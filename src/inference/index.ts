@@ -25,6 +25,7 @@ export * from './autoguide/index.js';
 export { predictive, type PredictiveOptions } from './predictive.js';
 export { importance, type ImportanceOptions, type ImportanceResult, type ImportanceDiagnostics, type SiteSummary } from './importance.js';
 export { summary, type SummaryOptions, type SummarySource, type PosteriorSummary } from './summary.js';
+export * from './mcmc/index.js';
 export { paretoSmooth, fitGeneralizedPareto, khatThreshold, type ParetoSmoothed, type GeneralizedPareto } from './psis.js';
 export type { SiteDraws } from './posterior-draws.js';
 export type { SiteMoments } from './weighted-moments.js';
