@@ -87,6 +87,8 @@ export interface SampleStmt {
   readonly kind: 'sample';
   readonly target: Ident;
   readonly dist: DistCall;
+  /** `z ~ categorical(p) enumerate`: a model latent summed out exactly (docs/enumeration.md). */
+  readonly enumerate?: Span;
   readonly span: Span;
 }
 

@@ -155,7 +155,9 @@ export class AstBuilder {
       const span = this.#nodeSpan(binding);
       const target = this.#ident(childTokens(binding, 'Identifier')[0]);
       if (childTokens(binding, 'Tilde').length > 0) {
-        return [{ kind: 'sample', target, dist: this.#distribution(childNodes(binding, 'distribution')[0]), span }];
+        const enumerate = childTokens(binding, 'Enumerate')[0];
+        const dist = this.#distribution(childNodes(binding, 'distribution')[0]);
+        return [{ kind: 'sample', target, dist, ...(enumerate ? { enumerate: this.#tokenSpan(enumerate) } : {}), span }];
       }
       if (childTokens(binding, 'Equals').length > 0) {
         return [{ kind: 'assign', target, value: this.#expression(childNodes(binding, 'expression')[0]), span }];

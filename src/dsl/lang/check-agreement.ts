@@ -17,7 +17,8 @@ const describePlates = (p: readonly string[]): string => (p.length === 0 ? 'outs
 
 /**
  * The guide must propose every latent of the model, and nothing else, with the shape, plates and
- * support the model scores: a guide draw the prior rules out gives log p = -Infinity.
+ * support the model scores: a guide draw the prior rules out gives log p = -Infinity. Latents the
+ * model enumerates are summed out, not proposed: the guide must leave them out.
  */
 export function checkAgreement(
   model: ReadonlyMap<string, SiteRecord>,
@@ -29,6 +30,11 @@ export function checkAgreement(
   for (const [name, m] of model) {
     if (m.kind !== 'latent') continue;
     const g = guide.get(name);
+    if (m.stmt.enumerate) {
+      // Summed out in the model: the guide must not propose it.
+      if (g) report(diagnostic('enumerated-in-guide', g.stmt.target.span, `latent '${name}' is enumerated in the model (line ${line(m.stmt.span)}), so the guide must not sample it`, `remove '${name} ~ ...' from the guide; enumeration sums it out exactly`));
+      continue;
+    }
     if (!g) {
       report(diagnostic('unguided-latent', m.stmt.target.span, `latent '${name}' is sampled in the model but not in the guide`, `add '${name} ~ ...' to the guide${m.plates.length > 0 ? `, inside plate '${m.plates[m.plates.length - 1]}'` : ''}`));
       continue;

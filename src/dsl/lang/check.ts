@@ -579,6 +579,7 @@ class Checker {
       },
     });
     if (name === '') return;
+    if (s.enumerate) this.#checkEnumerate(s, role, g?.kind === 'data', draw);
     if (g?.kind === 'data') {
       this.#observe(s, g, draw);
       return;
@@ -602,6 +603,26 @@ class Checker {
       type: draw && { item: draw.item, elem: draw.elem, ...(isPositiveSupport(draw.support) ? { positive: true } : {}) },
       span: s.target.span,
     });
+  }
+
+  /** `z ~ d enumerate`: a model latent with a finite, scalar support (the runtime sums it out per plate element). */
+  #checkEnumerate(s: SampleStmt, role: Role, observed: boolean, draw: ReturnType<typeof checkDistribution>): void {
+    const span = s.enumerate!;
+    const name = s.target.name;
+    if (role === 'guide') {
+      this.#report('enumerated-in-guide', span, `the guide enumerates '${name}', but enumeration sums out a model latent`, `mark the model's '${name} ~ ...' enumerate and leave '${name}' out of the guide`);
+    } else if (observed) {
+      this.#report('enumerate-unsupported', span, `'${name}' is data: an observation cannot be enumerated`, 'remove enumerate (only latents are summed out)');
+    } else if (draw && draw.spec.name !== 'categorical' && draw.spec.name !== 'bernoulli') {
+      this.#report('enumerate-unsupported', span, `'${name}' ~ ${draw.spec.name}(...) cannot be enumerated: enumeration needs a finite support`, 'enumerate categorical or bernoulli latents; sample the others in the guide');
+    } else if (draw && draw.item.length > 0) {
+      this.#report(
+        'enumerate-unsupported',
+        span,
+        `'${name}' has shape ${formatShape(draw.item)}: an enumerated latent must be a single value (per element of its plates)`,
+        'declare the independent values with a plate: plate items(N) { z ~ categorical(p) enumerate }',
+      );
+    }
   }
 
   #observe(s: SampleStmt, g: Extract<Global, { kind: 'data' }>, draw: ReturnType<typeof checkDistribution>): void {

@@ -53,6 +53,8 @@ export type DiagnosticCode =
   | 'factor-in-guide'
   | 'support-mismatch'
   | 'shared-param'
+  | 'enumerate-unsupported'
+  | 'enumerated-in-guide'
   // the checker itself failed (a bug): reported, never thrown
   | 'internal-error';
 

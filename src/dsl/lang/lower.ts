@@ -233,6 +233,7 @@ class Lowering {
       }
       case 'sample': {
         const name = s.target.name;
+        const enumerate = s.enumerate ? { enumerate: true } : undefined;
         const build = this.#draw(s.dist);
         const sampleInfo = this.info.samples.get(s);
         if (sampleInfo?.observed) {
@@ -246,7 +247,7 @@ class Lowering {
         }
         return (run) => {
           const { dist, itemRank } = build(run, undefined);
-          run.define(name, { tensor: sample(name, dist), itemRank });
+          run.define(name, { tensor: sample(name, dist, enumerate), itemRank });
         };
       }
       case 'plate': {

@@ -27,6 +27,7 @@ import {
   Slash,
   Star,
   Tilde,
+  Enumerate,
 } from './tokens.js';
 
 /** What a token looks like in a message: `'x'`, `'('`, or "the end of the file". */
@@ -216,6 +217,7 @@ export class PplParser extends CstParser {
         ALT: () => {
           this.CONSUME(Tilde);
           this.SUBRULE(this.distribution);
+          this.OPTION(() => this.CONSUME(Enumerate));
         },
       },
       {

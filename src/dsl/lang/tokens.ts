@@ -9,7 +9,7 @@ import { createToken, Lexer, type TokenType } from 'chevrotain';
 export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_][A-Za-z0-9_]*/, label: 'a name' });
 
 /**
- * `plate` and `factor` are reserved words. The declaration words (data, param, net, const, model,
+ * `plate`, `factor` and `enumerate` are reserved words. The declaration words (data, param, net, const, model,
  * guide) are keywords only where they start a declaration: `parse` turns them into plain names
  * elsewhere (see `contextualKeywords`), so `plate data(N)` and a variable called `model` are fine.
  */
@@ -25,6 +25,8 @@ export const Model = keyword('model');
 export const Guide = keyword('guide');
 export const Plate = keyword('plate');
 export const Factor = keyword('factor');
+/** `z ~ categorical(p) enumerate`: sum the latent out instead of sampling it. */
+export const Enumerate = keyword('enumerate');
 
 export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n\f]+/, group: Lexer.SKIPPED });
 export const LineComment = createToken({ name: 'LineComment', pattern: /(?:#|\/\/)[^\n\r]*/, group: Lexer.SKIPPED });
@@ -67,6 +69,7 @@ export const allTokens: TokenType[] = [
   Guide,
   Plate,
   Factor,
+  Enumerate,
   Identifier,
   MalformedNumber,
   NumberLiteral,

@@ -131,7 +131,7 @@ export function tracePrototype<A extends unknown[]>(
     }
     const latents = trace
       .latentSites()
-      .filter((s) => s.kind === 'latent' && !initialiser.fixed.has(s.name))
+      .filter((s) => s.kind === 'latent' && !s.enumerate && !initialiser.fixed.has(s.name)) // enumerated: summed out, not guided
       .map((s) => latentSite(s, initialiser.given.get(s.name)));
     for (const site of latents) {
       const given = site.plates.find((p) => initialiser.givenIndices.has(p.name));
