@@ -7,7 +7,7 @@
  * one training loop serves models with different signatures without widening types.
  */
 import * as tf from '@tensorflow/tfjs';
-import { iwae, type CisirKernel, type Estimator } from '../src/inference/index.js';
+import { ESTIMATOR_NAMES, iwae, type CisirKernel, type Estimator, type EstimatorName } from '../src/inference/index.js';
 import { Stream } from '../src/runtime/rng.js';
 import type { ImageSpec } from './pictures.js';
 import { bayesianRegression } from './bayesian-regression/model.js';
@@ -22,8 +22,9 @@ import { example as ppca } from './ppca/example.js';
 import { example as sigmoidBeliefNet } from './sigmoid-belief-net/example.js';
 import { example as vaeFashionMnist } from './vae-fashion-mnist/example.js';
 
-export type EstimatorName = 'elbo' | 'iwae' | 'sumo' | 'mlss' | 'mlrr' | 'cisir';
-export const ESTIMATORS: readonly EstimatorName[] = ['elbo', 'iwae', 'sumo', 'mlss', 'mlrr', 'cisir'];
+/** The library's estimator names (src/inference/registry.ts); each example lists those it supports. */
+export type { EstimatorName };
+export const ESTIMATORS: readonly EstimatorName[] = ESTIMATOR_NAMES;
 
 export type Batch = readonly tf.Tensor[];
 export type GalleryProgram = (batch: Batch) => void;

@@ -5,7 +5,7 @@
  *   npm run example -- ppca --estimator mlrr --r 0.6 --epochs 20 --seed 1
  *   npm run example -- list
  *
- * Options: --estimator <elbo|iwae|sumo|mlss|mlrr|cisir> --epochs N --seed S --batch B --lr LR
+ * Options: --estimator <elbo|iwae|rws|sumo|mlss|mlrr|cisir> (those the example lists) --epochs N --seed S --batch B --lr LR
  *   --k K --r R --level L --m M --particles P --lag L --eval-k K --clip C --quick --out DIR --quiet
  */
 import * as tf from '@tensorflow/tfjs';
@@ -13,7 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { adam, cisir, elbo, iwae, leadingAxisDatapoints, logLikelihood, mlrr, mlss, rmsprop, sumo, svi, type SviOptions } from '../src/inference/index.js';
+import { adam, estimatorEntry, leadingAxisDatapoints, logLikelihood, rmsprop, svi, type EstimatorValues, type SviOptions } from '../src/inference/index.js';
 import { fail } from '../src/runtime/errors.js';
 import { clearParamStore, ready, Stream } from '../src/index.js';
 import { imagePictures, type Pictures } from './pictures.js';
@@ -58,24 +58,31 @@ export interface RunResult {
   readonly finishedAt: string;
 }
 
-/** The optimiser options for one estimator name: `{ estimator }`, or model and guide objectives. */
-export function estimatorOptions(name: EstimatorName, h: Hyper, example: GalleryExample): Pick<SviOptions, 'estimator' | 'model' | 'guide'> {
-  const guide = example.guideObjective?.(h);
-  const withGuide = guide ? { guide } : {};
+/**
+ * Which of the example's hyperparameters set which registry option. The debiased estimators' guide
+ * objective is the example's `guideObjective` (else their default), not `k`.
+ */
+function registryValues(name: EstimatorName, h: Hyper, example: GalleryExample): EstimatorValues {
   switch (name) {
     case 'elbo':
-      return { estimator: elbo({ particles: h.particles }) };
+      return { particles: h.particles };
     case 'iwae':
-      return { estimator: iwae({ k: h.k }) };
+    case 'rws':
+      return { k: h.k };
     case 'sumo':
-      return { estimator: sumo({ m: h.m, ...withGuide }) };
+      return { m: h.m };
     case 'mlss':
-      return { estimator: mlss({ r: h.r, level: h.level, ...withGuide }) };
     case 'mlrr':
-      return { estimator: mlrr({ r: h.r, level: h.level, ...withGuide }) };
+      return { r: h.r, level: h.level };
     case 'cisir':
-      return { estimator: cisir({ k: h.k, lag: h.lag, kernel: example.cisirKernel ?? 'isir-disir', selectDatapoints: leadingAxisDatapoints, ...withGuide }) };
+      return { k: h.k, lag: h.lag, 'plain-isir': example.cisirKernel === 'isir' };
   }
+}
+
+/** The optimiser options for one estimator name, built by the library's registry. */
+export function estimatorOptions(name: EstimatorName, h: Hyper, example: GalleryExample): Pick<SviOptions, 'estimator' | 'model' | 'guide'> {
+  const guide = example.guideObjective?.(h);
+  return estimatorEntry(name).create(registryValues(name, h, example), { ...(guide ? { guide } : {}), selectDatapoints: leadingAxisDatapoints });
 }
 
 /** Test images (with reconstructions, and as many prior samples) shown on an image model's gallery page. */

@@ -13,7 +13,7 @@ import { modelLogProbAt, prepared } from './log-weights.js';
 import type { Problem } from './program.js';
 import { logMeanExp } from './logmeanexp.js';
 import { checkRefineOptions, refineProposal, type RefineOptions } from './local-refinement.js';
-import { checkOptions } from './options.js';
+import { checkOptions, type OptionSpecs } from './options.js';
 
 export type CisirKernel = 'isir' | 'disir' | 'isir-disir';
 
@@ -66,6 +66,23 @@ export interface CisirOptions {
   readonly refine?: boolean | RefineOptions;
 }
 
+/** cisir's options: ranges and defaults (window's default is the lag, the guide's iwae({ k, dreg: true })). */
+export const CISIR_OPTION_SPECS = {
+  compile: { kind: 'boolean' },
+  onCompileNote: { kind: 'function' },
+  k: { kind: 'integer', min: 2, default: 10 },
+  lag: { kind: 'integer', min: 1, default: 10 },
+  t0: { kind: 'integer', min: 1, default: 1 },
+  window: { kind: 'integer', min: 1 },
+  kernel: { kind: 'oneOf', values: ['isir', 'disir', 'isir-disir'], default: 'isir-disir' },
+  beta: { kind: 'number', min: 0, below: 1, default: 0.5 },
+  adaptBeta: { kind: 'boolean', default: true },
+  maxIterations: { kind: 'integer', min: 1, default: 2000 },
+  guide: { kind: 'estimator' },
+  selectDatapoints: { kind: 'function' },
+  refine: { kind: 'custom', expects: 'true, false or refine options { steps, k, lr, inflate }' },
+} as const satisfies OptionSpecs;
+
 /** Detached latent values and coefficients c [K, B]: the surrogate is -sum c log p(x, z). */
 interface Contribution<A extends unknown[]> {
   /** The problem whose arguments hold these B datapoints (the original, or one narrowed to live pairs). */
@@ -100,27 +117,14 @@ interface CisirSimulation extends Simulation {
  * const refined = cisir({ k: 10, lag: 10, refine: { steps: 50 }, selectDatapoints: leadingAxisDatapoints });
  */
 export function cisir(options: CisirOptions = {}): Estimator & { readonly beta: number } {
-  checkOptions('cisir', options, {
-    compile: { kind: 'boolean' },
-    onCompileNote: { kind: 'function' },
-    k: { kind: 'integer', min: 2 },
-    lag: { kind: 'integer', min: 1 },
-    t0: { kind: 'integer', min: 1 },
-    window: { kind: 'integer', min: 1 },
-    kernel: { kind: 'oneOf', values: ['isir', 'disir', 'isir-disir'] },
-    beta: { kind: 'number', min: 0, below: 1 },
-    adaptBeta: { kind: 'boolean' },
-    maxIterations: { kind: 'integer', min: 1 },
-    guide: { kind: 'estimator' },
-    selectDatapoints: { kind: 'function' },
-    refine: { kind: 'custom', expects: 'true, false or refine options { steps, k, lr, inflate }' },
-  });
-  const k = options.k ?? 10;
-  const lag = options.lag ?? 10;
-  const t0 = options.t0 ?? 1;
+  const specs = CISIR_OPTION_SPECS;
+  checkOptions('cisir', options, specs);
+  const k = options.k ?? specs.k.default;
+  const lag = options.lag ?? specs.lag.default;
+  const t0 = options.t0 ?? specs.t0.default;
   const window = options.window ?? lag;
-  const kernel = options.kernel ?? 'isir-disir';
-  const maxIterations = options.maxIterations ?? 2000;
+  const kernel: CisirKernel = options.kernel ?? specs.kernel.default;
+  const maxIterations = options.maxIterations ?? specs.maxIterations.default;
   for (const [name, v, min] of [['k', k, 2], ['lag', lag, 1], ['t0', t0, 1], ['window', window, 1], ['maxIterations', maxIterations, 1]] as const) {
     if (!Number.isInteger(v) || v < min) fail('invalid-argument', `cisir: ${name} must be an integer >= ${min}, got ${v}`, name);
   }
@@ -141,7 +145,7 @@ export function cisir(options: CisirOptions = {}): Estimator & { readonly beta: 
   }
   const selectDatapoints = options.selectDatapoints;
   const refine = options.refine ? checkRefineOptions(options.refine === true ? {} : options.refine) : undefined;
-  let beta = kernel === 'isir' ? 0 : (options.beta ?? 0.5);
+  let beta = kernel === 'isir' ? 0 : (options.beta ?? specs.beta.default);
   let guideObjective = options.guide;
   let warnedCap = false;
   // Sub-steps of one iteration: their autoregression coefficients.
@@ -360,7 +364,7 @@ export function cisir(options: CisirOptions = {}): Estimator & { readonly beta: 
       ...meetingHistogram(meetings),
     };
     // Adapt beta between estimates only (identical in both chains within one).
-    if (kernel !== 'isir' && (options.adaptBeta ?? true) && Number.isFinite(meanEss)) {
+    if (kernel !== 'isir' && (options.adaptBeta ?? specs.adaptBeta.default) && Number.isFinite(meanEss)) {
       beta = Math.min(0.99, Math.max(0, beta - 0.01 * (meanEss - 0.3 * k)));
     }
     const gradients = accumulateGradients(contributions, runner.scale, stream.split(40));

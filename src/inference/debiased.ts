@@ -50,12 +50,15 @@ export interface DebiasedOptions {
 }
 
 /** The specs of `DebiasedOptions`, shared by every debiased estimator's option check. */
-export const DEBIASED_OPTION_SPECS: OptionSpecs = {
-  perDatapoint: { kind: 'boolean' },
-  maxDraws: { kind: 'integer', min: 1 },
+export const DEBIASED_OPTION_SPECS = {
+  perDatapoint: { kind: 'boolean', default: false },
+  maxDraws: { kind: 'integer', min: 1, default: 2 ** 16 },
   guide: { kind: 'estimator' },
-  chunkRows: { kind: 'integer', min: 1 },
-};
+  chunkRows: { kind: 'integer', min: 1, default: 2 ** 15 },
+} as const satisfies OptionSpecs;
+
+/** Draws of the default guide objective, iwae({ k }) on fresh draws. */
+export const DEBIASED_GUIDE_K = 5;
 
 /** The levels of one step and the draws they need. */
 interface LevelPlan {
@@ -86,8 +89,8 @@ export interface LevelScheme {
 }
 
 export function debiased(scheme: LevelScheme, options: DebiasedOptions = {}): DebiasedEstimator {
-  const maxDraws = options.maxDraws ?? 2 ** 16;
-  const chunkRows = options.chunkRows ?? 2 ** 15;
+  const maxDraws = options.maxDraws ?? DEBIASED_OPTION_SPECS.maxDraws.default;
+  const chunkRows = options.chunkRows ?? DEBIASED_OPTION_SPECS.chunkRows.default;
   let guideObjective: Estimator | undefined = options.guide;
 
   /** The step's levels (from `stream`, so every phase of one step draws the same ones). */
@@ -221,7 +224,7 @@ export function debiased(scheme: LevelScheme, options: DebiasedOptions = {}): De
     },
     surrogate<A extends unknown[]>(problem: Problem<A>, stream: Stream, role: Role, simulation?: Simulation): Surrogate {
       if (role === 'guide') {
-        guideObjective ??= iwae({ k: 5 });
+        guideObjective ??= iwae({ k: DEBIASED_GUIDE_K });
         return guideObjective.surrogate(problem, stream.split(30), 'guide');
       }
       if (role === 'both') {

@@ -3,7 +3,7 @@ import { Baselines } from './baselines.js';
 import type { Estimator, Surrogate } from './estimator.js';
 import { normalKL } from './kl.js';
 import { drawWeighted, type Weighted } from './log-weights.js';
-import { checkOptions } from './options.js';
+import { checkOptions, type OptionSpecs } from './options.js';
 import { baselinedScoreTerms } from './score-function.js';
 
 export interface ElboOptions {
@@ -12,6 +12,12 @@ export interface ElboOptions {
   /** Replace log p(z) - log q(z) by -KL(q || p) in closed form for normal/normal site pairs. */
   readonly analyticKL?: boolean;
 }
+
+/** elbo's options: their ranges and defaults (the factory and the estimator registry read them). */
+export const ELBO_OPTION_SPECS = {
+  particles: { kind: 'integer', min: 1, default: 1 },
+  analyticKL: { kind: 'boolean', default: false },
+} as const satisfies OptionSpecs;
 
 /** log w with the closed-form KL wherever a latent's guide and prior are both normal. */
 function analyticLogWeights(weighted: Weighted): tf.Tensor {
@@ -38,8 +44,8 @@ function analyticLogWeights(weighted: Weighted): tf.Tensor {
  * const fit = svi(model, guide, { estimator: elbo({ particles: 4 }) });
  */
 export function elbo(options: ElboOptions = {}): Estimator {
-  checkOptions('elbo', options, { particles: { kind: 'integer', min: 1 }, analyticKL: { kind: 'boolean' } });
-  const k = options.particles ?? 1;
+  checkOptions('elbo', options, ELBO_OPTION_SPECS);
+  const k = options.particles ?? ELBO_OPTION_SPECS.particles.default;
   const baselines = new Baselines();
   return {
     name: 'elbo',

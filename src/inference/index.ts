@@ -18,6 +18,22 @@ export { geometricLaw, sumoLaw, type TruncationLaw } from './truncation.js';
 export type { DebiasedEstimator, DebiasedEstimate, DebiasedOptions } from './debiased.js';
 export { logCumSumExp, logAddExp } from './logmeanexp.js';
 export { cisir, leadingAxisDatapoints, type CisirOptions, type CisirKernel } from './cisir.js';
+export {
+  ESTIMATOR_NAMES,
+  ESTIMATOR_REGISTRY,
+  estimatorEntry,
+  isEstimatorName,
+  optionDefault,
+  optionHelp,
+  type EstimatorName,
+  type EstimatorEntry,
+  type EstimatorOption,
+  type EstimatorValues,
+  type EstimatorChoice,
+  type EstimatorContext,
+  type ScalarSpec,
+} from './registry.js';
+export type { OptionSpec, OptionSpecs } from './options.js';
 export { refineProposal, withOffsets, type RefineOptions, type Offsets, type Refined } from './local-refinement.js';
 export type { Simulation } from './estimator.js';
 export * from './diagnostics/index.js';

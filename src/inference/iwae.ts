@@ -5,7 +5,7 @@ import { Baselines } from './baselines.js';
 import type { Estimator, Surrogate } from './estimator.js';
 import { detachedGuideLogProb, drawWeighted, requirePerDatapoint } from './log-weights.js';
 import { logMeanExp, normalisedWeights } from './logmeanexp.js';
-import { checkOptions } from './options.js';
+import { checkOptions, type OptionSpecs } from './options.js';
 import { scoreFunctionTerms } from './score-function.js';
 
 export interface IwaeOptions {
@@ -18,6 +18,12 @@ export interface IwaeOptions {
    */
   readonly dreg?: boolean;
 }
+
+/** iwae's options (k has no default here: the registry's is 5). */
+export const IWAE_OPTION_SPECS = {
+  k: { kind: 'integer', min: 1 },
+  dreg: { kind: 'boolean', default: false },
+} as const satisfies OptionSpecs;
 
 /**
  * VIMCO's per-particle baselines (Mnih & Rezende 2016): L with particle k's log-weight replaced by the
@@ -41,11 +47,11 @@ export function leaveOneOutBaselines(logW: tf.Tensor): tf.Tensor {
  * const fit = svi(model, guide, { estimator: iwae({ k: 5, dreg: true }) });
  */
 export function iwae(options: IwaeOptions): Estimator {
-  checkOptions('iwae', options, { k: { kind: 'integer', min: 1 }, dreg: { kind: 'boolean' } });
+  checkOptions('iwae', options, IWAE_OPTION_SPECS);
   // Untyped callers may pass nothing at all.
   const k = (options as Partial<IwaeOptions> | undefined)?.k;
   if (k === undefined) fail('invalid-argument', 'iwae: option k (particles per datapoint) is required, e.g. iwae({ k: 5 })', 'k');
-  const dreg = options?.dreg ?? false;
+  const dreg = options?.dreg ?? IWAE_OPTION_SPECS.dreg.default;
   const baselines = new Baselines();
   return {
     name: dreg ? 'iwae-dreg' : 'iwae',

@@ -6,7 +6,7 @@ import { fail } from '../runtime/errors.js';
 import type { Message, SiteDistribution } from '../runtime/messages.js';
 import type { Stream } from '../runtime/rng.js';
 import { Messenger } from '../runtime/stack.js';
-import { checkOptions } from './options.js';
+import { checkOptions, type OptionSpecs } from './options.js';
 import { drawWeighted } from './log-weights.js';
 import { logMeanExp, normalisedWeights } from './logmeanexp.js';
 import { adam } from './optim.js';
@@ -50,9 +50,18 @@ export interface Refined<A extends unknown[]> {
   dispose(): void;
 }
 
+/** The refinement's options: ranges and defaults. */
+export const REFINE_OPTION_SPECS = {
+  steps: { kind: 'integer', min: 1, default: 50 },
+  k: { kind: 'integer', min: 2, default: 10 },
+  lr: { kind: 'number', above: 0, default: 0.05 },
+  inflate: { kind: 'number', min: 1, default: 1 },
+} as const satisfies OptionSpecs;
+
 export function checkRefineOptions(options: RefineOptions): Required<RefineOptions> {
-  checkOptions('refine', options, { steps: { kind: 'integer', min: 1 }, k: { kind: 'integer', min: 2 }, lr: { kind: 'number', above: 0 }, inflate: { kind: 'number', min: 1 } });
-  const resolved = { steps: options.steps ?? 50, k: options.k ?? 10, lr: options.lr ?? 0.05, inflate: options.inflate ?? 1 };
+  const specs = REFINE_OPTION_SPECS;
+  checkOptions('refine', options, specs);
+  const resolved = { steps: options.steps ?? specs.steps.default, k: options.k ?? specs.k.default, lr: options.lr ?? specs.lr.default, inflate: options.inflate ?? specs.inflate.default };
   for (const [name, v, min] of [['steps', resolved.steps, 1], ['k', resolved.k, 2]] as const) {
     if (!Number.isInteger(v) || v < min) fail('invalid-argument', `refine: ${name} must be an integer >= ${min}, got ${v}`, name);
   }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { fail } from '../runtime/errors.js';
 import { coefficients, DEBIASED_OPTION_SPECS, debiased, type DebiasedEstimator, type DebiasedOptions } from './debiased.js';
 import { multilevelTerms } from './multilevel-increments.js';
-import { checkOptions } from './options.js';
+import { checkOptions, type OptionSpecs } from './options.js';
 import { geometricLaw, type TruncationLaw } from './truncation.js';
 
 export interface MultilevelOptions extends DebiasedOptions {
@@ -16,6 +16,14 @@ export interface MultilevelOptions extends DebiasedOptions {
   readonly reuse?: boolean;
 }
 
+/** The multilevel estimators' own options (the debiased ones are DEBIASED_OPTION_SPECS). */
+export const MULTILEVEL_OPTION_SPECS = {
+  r: { kind: 'number', above: 0, below: 1, default: 0.6 },
+  level: { kind: 'integer', min: 0, max: 20, default: 0 },
+  maxLevel: { kind: 'integer', min: 0, max: 30 },
+  reuse: { kind: 'boolean', default: true },
+} as const satisfies OptionSpecs;
+
 /**
  * I_0 + sum_k c(k, K) Delta_k for the multilevel terms of `multilevelTerms`, with K ~ Geometric(r):
  * the single-sample and Russian-roulette estimators differ only in the coefficients c.
@@ -25,14 +33,8 @@ export function multilevel(
   options: MultilevelOptions,
   coefficient: (law: TruncationLaw, k: number, level: number) => number,
 ): DebiasedEstimator {
-  checkOptions(name, options, {
-    r: { kind: 'number', above: 0, below: 1 },
-    level: { kind: 'integer', min: 0, max: 20 },
-    maxLevel: { kind: 'integer', min: 0, max: 30 },
-    reuse: { kind: 'boolean' },
-    ...DEBIASED_OPTION_SPECS,
-  });
-  const l = options.level ?? 0;
+  checkOptions(name, options, { ...MULTILEVEL_OPTION_SPECS, ...DEBIASED_OPTION_SPECS });
+  const l = options.level ?? MULTILEVEL_OPTION_SPECS.level.default;
   if (options.r !== undefined && options.r <= 0.5 && options.maxLevel === undefined) {
     // E[cost] = sum_k r (1 - r)^k 2^(k + l + 1) diverges unless 2 (1 - r) < 1.
     fail(
@@ -42,7 +44,7 @@ export function multilevel(
       'r',
     );
   }
-  const law = geometricLaw(options.r ?? 0.6, options.maxLevel);
+  const law = geometricLaw(options.r ?? MULTILEVEL_OPTION_SPECS.r.default, options.maxLevel);
   return debiased(
     {
       name,
@@ -50,7 +52,7 @@ export function multilevel(
       target: options.maxLevel === undefined ? 'log p(x)' : `IWAE with ${2 ** (options.maxLevel + l + 1)} draws`,
       drawsFor: (level) => 2 ** (level + l + 1),
       combine(logW, levels) {
-        const { base, increments } = multilevelTerms(logW, l, levels, options.reuse ?? true);
+        const { base, increments } = multilevelTerms(logW, l, levels, options.reuse ?? MULTILEVEL_OPTION_SPECS.reuse.default);
         const weights = coefficients(increments.shape[0]!, levels, (k, level) => coefficient(law, k, level));
         return tf.add(base, tf.sum(tf.mul(increments, weights), 0));
       },

@@ -8,17 +8,22 @@ import { fail } from '../runtime/errors.js';
  * a spec; the spec is also what a registry or a help text can list.
  */
 
-/** What one option accepts. Bounds are inclusive (`min`, `max`) or exclusive (`above`, `below`). */
+/**
+ * What one option accepts. Bounds are inclusive (`min`, `max`) or exclusive (`above`, `below`).
+ * `default` is the value the factory uses when the option is absent: the factory reads it from its
+ * spec, so the estimator registry (registry.ts), `roulette fit --help` and docs/estimators.md show the
+ * one default there is.
+ */
 export type OptionSpec =
-  | { readonly kind: 'integer'; readonly min?: number; readonly max?: number }
-  | { readonly kind: 'number'; readonly min?: number; readonly max?: number; readonly above?: number; readonly below?: number }
-  | { readonly kind: 'boolean' }
+  | { readonly kind: 'integer'; readonly min?: number; readonly max?: number; readonly default?: number }
+  | { readonly kind: 'number'; readonly min?: number; readonly max?: number; readonly above?: number; readonly below?: number; readonly default?: number }
+  | { readonly kind: 'boolean'; readonly default?: boolean }
   | { readonly kind: 'function' }
   | { readonly kind: 'estimator' }
   | { readonly kind: 'optimizer' }
   /** A number in the given range, or a function of the step returning one (checked when called). */
   | { readonly kind: 'learningRate' }
-  | { readonly kind: 'oneOf'; readonly values: readonly string[] }
+  | { readonly kind: 'oneOf'; readonly values: readonly string[]; readonly default?: string }
   /** A seed: a finite number or a string (or, inside the library, a Stream). */
   | { readonly kind: 'seed' }
   /** Checked by the factory itself (composite values); only the key is known here. */

@@ -4,7 +4,7 @@ import { fail } from '../runtime/errors.js';
 import type { Estimator, Surrogate } from './estimator.js';
 import { detachedGuideLogProb, drawWeighted, requirePerDatapoint } from './log-weights.js';
 import { logMeanExp, normalisedWeights } from './logmeanexp.js';
-import { checkOptions } from './options.js';
+import { checkOptions, type OptionSpecs } from './options.js';
 
 export interface RwsOptions {
   /** Particles per datapoint. */
@@ -15,6 +15,12 @@ export interface RwsOptions {
    */
   readonly dreg?: boolean;
 }
+
+/** rws's options (k has no default here: the registry's is 5). */
+export const RWS_OPTION_SPECS = {
+  k: { kind: 'integer', min: 2 },
+  dreg: { kind: 'boolean', default: false },
+} as const satisfies OptionSpecs;
 
 /**
  * Reweighted wake-sleep (Bornschein & Bengio 2015). Wake-theta is the IWAE-k gradient; wake-phi fits the
@@ -27,10 +33,10 @@ export interface RwsOptions {
  * svi(model, guide, { model: cisir({ k: 10, lag: 10 }), guide: rws({ k: 10, dreg: true }) });
  */
 export function rws(options: RwsOptions): Estimator {
-  checkOptions('rws', options, { k: { kind: 'integer', min: 2 }, dreg: { kind: 'boolean' } });
+  checkOptions('rws', options, RWS_OPTION_SPECS);
   const k = (options as Partial<RwsOptions> | undefined)?.k;
   if (k === undefined || !Number.isInteger(k) || k < 2) fail('invalid-argument', `rws: k must be an integer >= 2 (k = 1 gives no reweighting), got ${k}`, 'k');
-  const dreg = options?.dreg ?? false;
+  const dreg = options?.dreg ?? RWS_OPTION_SPECS.dreg.default;
   return {
     name: dreg ? 'rws-dreg' : 'rws',
     sharedLoss: false,

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { coefficients, DEBIASED_OPTION_SPECS, debiased, type DebiasedEstimator, type DebiasedOptions } from './debiased.js';
 import { logCumSumExp } from './logmeanexp.js';
-import { checkOptions } from './options.js';
+import { checkOptions, type OptionSpecs } from './options.js';
 import { sumoLaw } from './truncation.js';
 
 export interface SumoOptions extends DebiasedOptions {
@@ -10,6 +10,12 @@ export interface SumoOptions extends DebiasedOptions {
   /** Where the tail of K turns geometric (default 80). */
   readonly alpha?: number;
 }
+
+/** sumo's own options (the debiased ones are DEBIASED_OPTION_SPECS). */
+export const SUMO_OPTION_SPECS = {
+  m: { kind: 'integer', min: 1, default: 1 },
+  alpha: { kind: 'integer', min: 2, default: 80 },
+} as const satisfies OptionSpecs;
 
 /**
  * SUMO (Luo et al. 2020): an unbiased estimate of log p(x) by Russian roulette over IWAE increments on
@@ -21,9 +27,9 @@ export interface SumoOptions extends DebiasedOptions {
  * const fit = svi(model, guide, { model: sumo({ m: 1 }), guide: iwae({ k: 5 }) });
  */
 export function sumo(options: SumoOptions = {}): DebiasedEstimator {
-  checkOptions('sumo', options, { m: { kind: 'integer', min: 1 }, alpha: { kind: 'integer', min: 2 }, ...DEBIASED_OPTION_SPECS });
-  const m = options.m ?? 1;
-  const law = sumoLaw(options.alpha ?? 80);
+  checkOptions('sumo', options, { ...SUMO_OPTION_SPECS, ...DEBIASED_OPTION_SPECS });
+  const m = options.m ?? SUMO_OPTION_SPECS.m.default;
+  const law = sumoLaw(options.alpha ?? SUMO_OPTION_SPECS.alpha.default);
   return debiased(
     {
       name: 'sumo',

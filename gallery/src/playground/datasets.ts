@@ -5,10 +5,10 @@
  * arrays: the runner makes (and disposes) the tensors.
  */
 import { linearGaussianRows, LINEAR_GAUSSIAN_DIM, mixtureRows, regressionRows } from '../../../examples/data/synthetic.js';
+import type { EstimatorName } from '../../../src/inference/index.js';
 import { Stream } from '../../../src/runtime/rng.js';
 
 export type DatasetName = 'linear-gaussian' | 'bayesian-regression' | 'gaussian-mixture';
-export type EstimatorName = 'elbo' | 'iwae' | 'sumo' | 'mlss' | 'mlrr' | 'cisir';
 
 /** One data variable, row-major, as the .ppl file declares it (`x: real[N, 20]`). */
 export interface ArrayData {

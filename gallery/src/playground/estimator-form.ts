@@ -1,12 +1,12 @@
 /**
- * The estimator picker and its options: one input per flag of the chosen estimator (named as on the
- * command line, `roulette fit --help` text as the tooltip), read back into the flag values `create`
- * takes.
+ * The estimator picker and its options: one input per option of the chosen estimator (named as on the
+ * command line, its help and default as the tooltip, the default as the placeholder), read back into
+ * the values the registry's `create` takes.
  */
-import type { EstimatorChoice, EstimatorEntry, FlagValues } from '../../../src/cli/estimators.js';
-import type { Dataset, EstimatorName } from './datasets.js';
+import { optionDefault, optionHelp, type EstimatorChoice, type EstimatorEntry } from '../../../src/inference/index.js';
+import type { Dataset } from './datasets.js';
 import { PlaygroundError } from './errors.js';
-import { estimatorsFor, initialFlagValues } from './estimators.js';
+import { estimatorsFor, initialValues } from './estimators.js';
 
 export interface EstimatorForm {
   /** Offer the estimators of `dataset` (keeps the current choice when it still applies). */
@@ -24,25 +24,25 @@ export function createEstimatorForm(select: HTMLSelectElement, summary: HTMLElem
   function renderOptions(): void {
     const chosen = entry();
     summary.textContent = chosen.summary;
-    const initial = initialFlagValues(chosen.name as EstimatorName, dataset!);
+    const initial = initialValues(chosen.name, dataset!);
     options.replaceChildren(
-      ...chosen.flags.map((f) => {
+      ...chosen.options.map((o) => {
         const label = document.createElement('label');
-        label.title = f.help;
+        label.title = optionHelp(o);
         const input = document.createElement('input');
-        input.name = f.flag;
-        input.id = `option-${f.flag}`;
-        const value = initial[f.flag];
-        if (f.type === 'boolean') {
+        input.name = o.key;
+        input.id = `option-${o.key}`;
+        const value = initial[o.key];
+        if (o.spec.kind === 'boolean') {
           input.type = 'checkbox';
-          input.checked = value === true;
-          label.append(input, ` ${f.flag}`);
+          input.checked = (value ?? o.spec.default) === true;
+          label.append(input, ` ${o.key}`);
         } else {
           input.type = 'number';
-          input.step = f.type === 'integer' ? '1' : 'any';
-          input.placeholder = 'default';
+          input.step = o.spec.kind === 'integer' ? '1' : 'any';
+          input.placeholder = `default ${optionDefault(o) ?? 'none'}`;
           if (value !== undefined) input.value = String(value);
-          label.append(`${f.flag} `, input);
+          label.append(`${o.key} `, input);
         }
         return label;
       }),
@@ -52,20 +52,21 @@ export function createEstimatorForm(select: HTMLSelectElement, summary: HTMLElem
   function read(): { name: string; choice: EstimatorChoice } {
     const chosen = entry();
     const values: Record<string, number | boolean | undefined> = {};
-    for (const f of chosen.flags) {
-      const input = options.querySelector<HTMLInputElement>(`input[name="${f.flag}"]`)!;
-      if (f.type === 'boolean') {
-        values[f.flag] = input.checked;
+    for (const o of chosen.options) {
+      const input = options.querySelector<HTMLInputElement>(`input[name="${o.key}"]`)!;
+      if (o.spec.kind === 'boolean') {
+        values[o.key] = input.checked;
         continue;
       }
       if (input.value.trim() === '') continue; // the estimator's default
       const n = Number(input.value);
-      if (!Number.isFinite(n) || (f.type === 'integer' && !Number.isInteger(n))) {
-        throw new PlaygroundError(`${chosen.name} option ${f.flag}: expected ${f.type === 'integer' ? 'an integer' : 'a number'}, got '${input.value}'`);
+      if (!Number.isFinite(n) || (o.spec.kind === 'integer' && !Number.isInteger(n))) {
+        throw new PlaygroundError(`${chosen.name} option ${o.key}: expected ${o.spec.kind === 'integer' ? 'an integer' : 'a number'}, got '${input.value}'`);
       }
-      values[f.flag] = n;
+      values[o.key] = n;
     }
-    return { name: chosen.name, choice: chosen.create(values as FlagValues) };
+    // Out of range: a RouletteError naming the option and its range (the page shows it).
+    return { name: chosen.name, choice: chosen.create(values) };
   }
 
   select.addEventListener('change', renderOptions);

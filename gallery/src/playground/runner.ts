@@ -6,9 +6,8 @@
  * throwaway param store, for choosing the backend.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { EstimatorChoice } from '../../../src/cli/estimators.js';
 import type { CompiledProgram, DataRecord } from '../../../src/dsl/lang/index.js';
-import { adam, svi, type StepResult, type Svi } from '../../../src/inference/index.js';
+import { adam, svi, type EstimatorChoice, type StepResult, type Svi } from '../../../src/inference/index.js';
 import { ParamStore, clearParamStore, setParamStore } from '../../../src/runtime/index.js';
 import { describeData, type ArrayData } from './datasets.js';
 import { PlaygroundError } from './errors.js';
