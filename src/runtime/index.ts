@@ -21,5 +21,6 @@ export { seed, withSeed } from './handlers/seed.js';
 export { plate, type PlateOptions } from './handlers/plate.js';
 export { particles, particleSource, vectorizedSource, inferParticleDim, maxBatchRank, type ParticlesOptions } from './handlers/particles.js';
 export { withRole } from './handlers/role.js';
-export { ParamStore, getParamStore, setParamStore, clearParamStore, type ParamSnapshot, type ParamInit } from './param-store.js';
-export { saveParams, loadParams } from './param-io.js';
+export { ParamStore, getParamStore, setParamStore, clearParamStore, type ParamSnapshot, type ParamInit, type ParamFileMeta, type ParamFileExtras, type OptimizerSnapshot } from './param-store.js';
+export { saveParams, loadParams, readParams, checkSaveTarget, writeFileAtomic } from './param-io.js';
+export { compareParams, describeMismatch, type ParamMismatch, type ParamComparison } from './param-match.js';

@@ -9,6 +9,37 @@ export interface ParamSnapshot {
   readonly format: 'roulette-params';
   readonly version: 1;
   readonly params: Readonly<Record<string, SnapshotEntry>>;
+  /** How the params were made, when the writer said (roulette fit does). */
+  readonly meta?: ParamFileMeta;
+  /** The optimiser's state when the params were saved, so that a fit can resume where it stopped. */
+  readonly optimizer?: OptimizerSnapshot;
+}
+
+/** What a params file says about how its params were made. */
+export interface ParamFileMeta {
+  /** The program file. */
+  readonly program?: string;
+  /** The guide: 'file' (the program's own guide) or 'auto:<family>' (an automatic guide). */
+  readonly guide?: string;
+  readonly estimator?: string;
+  /** Optimisation steps taken in all (a resumed fit continues the count). */
+  readonly steps?: number;
+}
+
+/**
+ * An optimiser's state as plain data: its step count and its slots (Adam's moments `m` and `v`, ...)
+ * per param name, in unconstrained space, flattened row-major.
+ */
+export interface OptimizerSnapshot {
+  readonly name: string;
+  readonly iterations: number;
+  readonly slots: Readonly<Record<string, Readonly<Record<string, readonly number[]>>>>;
+}
+
+/** What a params file may hold besides the params. */
+export interface ParamFileExtras {
+  readonly meta?: ParamFileMeta;
+  readonly optimizer?: OptimizerSnapshot;
 }
 
 export interface SnapshotEntry {
@@ -28,6 +59,8 @@ interface Entry {
   role: ParamRole | undefined;
   /** What a snapshot said of a param whose constraint is not attached yet (kept for re-saving). */
   restored?: SnapshotEntry;
+  /** Loaded from a snapshot and not yet named by a program (whose initial value's shape is then checked). */
+  loaded?: boolean;
 }
 
 export type ParamInit = tf.Tensor | number | (() => tf.Tensor);
@@ -83,7 +116,27 @@ export class ParamStore {
       this.#reconcile(name, entry, constraint, role);
     }
     const transform = biject(entry.constraint ?? constraint, `param '${name}'`);
-    return transform.forward(entry.variable);
+    const value = transform.forward(entry.variable);
+    if (entry.loaded && init !== undefined && typeof init !== 'function') this.#checkLoadedShape(name, entry, init, value);
+    return value;
+  }
+
+  /**
+   * A loaded param the program makes with another shape belongs to another program (or another
+   * guide): using it would broadcast silently or fail far away. Checked once, for initial values given
+   * as numbers or tensors (a function is not called: it would draw random numbers).
+   */
+  #checkLoadedShape(name: string, entry: Entry, init: number | tf.Tensor, value: tf.Tensor): void {
+    delete entry.loaded;
+    const expected = typeof init === 'number' ? [] : init.shape;
+    if (tf.util.arraysEqual(expected, value.shape)) return;
+    value.dispose();
+    fail(
+      'param-error',
+      `param '${name}' was loaded with shape [${value.shape.join(', ')}], but the program makes it with shape [${expected.join(', ')}]: ` +
+        'the params come from another program (or another guide); load params saved by this program, or clear the store to start afresh',
+      name,
+    );
   }
 
   #entry(name: string): Entry {
@@ -129,10 +182,13 @@ export class ParamStore {
     if (entry.role === undefined) entry.role = role;
   }
 
-  /** Write every param to `path` as JSON, atomically (Node only). */
-  async save(path: string): Promise<void> {
+  /**
+   * Write every param to `path` as JSON, atomically (Node only), with `extras` (how they were made, an
+   * optimiser's state). A symbolic link is written through; a directory, device or FIFO is refused.
+   */
+  async save(path: string, extras?: ParamFileExtras): Promise<void> {
     const { saveParams } = await import('./param-io.js');
-    await saveParams(this, path);
+    await saveParams(this, path, extras);
   }
 
   /** Read params saved by `save` (Node only); see `restore`. */
@@ -193,12 +249,13 @@ export class ParamStore {
         }
         existing.variable.assign(values);
         values.dispose();
+        existing.loaded = true;
         continue;
       }
       const named = (namedConstraints as Record<string, Constraint>)[saved.constraint];
       const variable = tf.variable(values, true, `${name}#${variableCounter++}`);
       values.dispose();
-      const entry: Entry = { variable, constraint: named, role: saved.role ?? undefined };
+      const entry: Entry = { variable, constraint: named, role: saved.role ?? undefined, loaded: true };
       if (!named) entry.restored = saved;
       this.#entries.set(name, entry);
     }
