@@ -1,7 +1,7 @@
 /**
- * Shi & Cornish's bias/variance protocol on the linear Gaussian model (REFERENCE.md; seed 000 figures
- * 9-12): D = 20, 1024 datapoints, 10 perturbations of the optimum x 1000 realisations, expected cost
- * 6 .. 384 draws: IWAE with that many draws, ML-SS / ML-RR with r = 0.6 and l = 0..6, SUMO with
+ * Shi & Cornish's bias/variance protocol on the linear Gaussian model (sec. 7.1; the estimators are
+ * in docs/estimators.md): D = 20, 1024 datapoints, 10 perturbations of the optimum x 1000 realisations,
+ * expected cost 6 .. 384 draws: IWAE with that many draws, ML-SS / ML-RR with r = 0.6 and l = 0..6, SUMO with
  * m = cost - 5. Writes examples/results/diagnostics/gaussian.json and gaussian.svg.
  *
  *   npm run diagnose:gaussian [-- --realisations 1000 --perturbations 10]
@@ -94,7 +94,7 @@ async function main(): Promise<void> {
       console.log(`${m.name.padEnd(6)} cost ${String(Math.round(last.cost)).padStart(3)}: bias^2 ${last.bias2.toExponential(2)} (se ${last.bias2SE.toExponential(1)}; pooled ${last.pooledBias2.toExponential(2)}), var ${last.variance.toExponential(2)}, grad bias^2 ${last.gradBias2.toExponential(2)}, grad var ${last.gradVariance.toExponential(2)}`);
     }
   }
-  // One datapoint at the exact optimum, many realisations: REFERENCE.md's single-x numbers.
+  // One datapoint at the exact optimum, many realisations (examples/results/diagnostics/README.md's single-x table).
   const optimum = perturbedOptimum(data, 0, perturb);
   const single = Object.fromEntries(
     [

@@ -3,7 +3,7 @@ import { coefficients } from './debiased.js';
 import { logMeanExp } from './logmeanexp.js';
 
 /**
- * The multilevel terms of Shi & Cornish on 2^(top+l+1) draws (REFERENCE.md "ML-SS / ML-RR"):
+ * The multilevel terms of Shi & Cornish on 2^(top+l+1) draws (docs/estimators.md, "mlss and mlrr"):
  *   I_0 = L_{2^l},
  *   Delta_k = L_{2^(k+l+1)}(O u E) - (L_{2^(k+l)}(O) + L_{2^(k+l)}(E)) / 2,
  * where O and E are the two halves of a group of 2^(k+l+1) draws. A datapoint with level K uses the

@@ -57,7 +57,7 @@ export function geometricLaw(r: number, cap?: number): TruncationLaw {
 }
 
 /**
- * SUMO's soft-truncated tail (Luo et al. 2020, REFERENCE.md): P(K >= k) = 1 / (k + 1) for k < alpha - 1,
+ * SUMO's soft-truncated tail (Luo et al. 2020; docs/estimators.md, "sumo"): P(K >= k) = 1 / (k + 1) for k < alpha - 1,
  * then (1 / alpha) 0.9^(k - alpha + 1). E[K] is about 4.08 at alpha = 80.
  */
 export function sumoLaw(alpha = 80): TruncationLaw {
@@ -71,7 +71,7 @@ export function sumoLaw(alpha = 80): TruncationLaw {
     name: `sumo(alpha=${alpha})`,
     sample: (stream) => {
       const u = stream.uniform();
-      // The sampler of REFERENCE.md; its tail is exactly `tail` above.
+      // Inversion of the two pieces of the tail; its tail is exactly `tail` above.
       return u < 1 - 1 / alpha
         ? Math.floor(1 / (1 - u) - 1)
         : Math.floor((Math.log(alpha) + Math.log(1 - u)) / Math.log(0.9) + alpha - 1);

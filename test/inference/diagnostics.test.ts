@@ -11,8 +11,8 @@ describe('biasVariance on the linear Gaussian model (D = 20, at the optimum)', (
 
   /**
    * At the optimum log w - log p(x) = 10 log(4/3) - chi^2_20 / 6 exactly (q has variance 2/3 where the
-   * posterior has 1/2), so IWAE-6's bias has an independent float64 reference: about -0.077. (REFERENCE.md
-   * quotes "about -0.088"; an independent Python simulation gives -0.0764 +- 0.0013.)
+   * posterior has 1/2), so IWAE-6's bias has an independent float64 reference: about -0.077. (The project's first
+   * design notes quoted "about -0.088": examples/results/diagnostics/README.md; an independent Python simulation gives -0.0764 +- 0.0013.)
    */
   function referenceIwae6(reps: number): { mean: number; se: number } {
     const s = Stream.fromSeed('iwae6-reference');
