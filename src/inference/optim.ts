@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { activeNativeAddon } from '../runtime/backend.js';
 import { writableView, writeVariable } from '../runtime/compile/host-memory.js';
 import { fail } from '../runtime/errors.js';
+import type { OptimizerSnapshot } from '../runtime/param-store.js';
 import { checkOptions, type OptionSpecs } from './options.js';
 
 /** A learning rate: fixed, or a function of the step number (0-based). */
@@ -20,6 +21,14 @@ export interface Optimizer {
   applyHost?(entries: readonly HostGradient[]): boolean;
   /** Steps taken so far. */
   readonly iterations: number;
+  /**
+   * The state (step count, and each param's slots such as Adam's moments) as plain data, by param
+   * name: `params` maps the names to the variables this optimiser updates. Saved with the params, it
+   * lets a fit resume exactly where it stopped.
+   */
+  state?(params: ReadonlyMap<string, tf.Variable>): OptimizerSnapshot;
+  /** Take back a state from `state(...)` (of an optimiser with the same name) for the variables of `params`. */
+  setState?(state: OptimizerSnapshot, params: ReadonlyMap<string, tf.Variable>): void;
   dispose(): void;
 }
 
@@ -82,6 +91,9 @@ class Slots {
     }
     return s;
   }
+  has(v: tf.Variable, slot: string): boolean {
+    return this.#slots.has(`${v.name}/${slot}`);
+  }
   dispose(): void {
     for (const s of this.#slots.values()) s.dispose();
     this.#slots.clear();
@@ -135,6 +147,30 @@ function optimizer(name: string, lr: LearningRate, rule: Rule, hostRule?: HostRu
       });
     },
     ...(hostRule ? { applyHost: (entries: readonly HostGradient[]) => (hostUpdate(entries, hostRule), true) } : {}),
+    state(params) {
+      const saved: Record<string, Record<string, number[]>> = {};
+      for (const [param, v] of params) {
+        const own = slotNames.filter((s) => slots.has(v, s));
+        if (own.length > 0) saved[param] = Object.fromEntries(own.map((s) => [s, Array.from(slots.get(v, s).dataSync())]));
+      }
+      return { name, iterations, slots: saved };
+    },
+    setState(state, params) {
+      if (state.name !== name) {
+        fail('invalid-argument', `${name}.setState: the state is ${String(state.name)}'s; an optimiser takes back only its own state (use ${String(state.name)}, or start its state afresh)`, 'state');
+      }
+      if (!Number.isInteger(state.iterations) || state.iterations < 0) fail('invalid-argument', `${name}.setState: iterations must be an integer >= 0, got ${String(state.iterations)}`, 'iterations');
+      for (const [param, saved] of Object.entries(state.slots)) {
+        const v = params.get(param);
+        if (!v) continue; // a param this run does not optimise
+        for (const [slot, values] of Object.entries(saved)) {
+          if (!slotNames.includes(slot)) fail('invalid-argument', `${name}.setState: '${param}' has a slot '${slot}', and ${name} keeps ${slotNames.join(', ') || 'none'}`, param);
+          if (values.length !== v.size) fail('invalid-argument', `${name}.setState: slot '${slot}' of '${param}' has ${values.length} values and the param ${v.size}`, param);
+          tf.tidy(() => slots.get(v, slot).assign(tf.tensor(values as number[], v.shape, 'float32')));
+        }
+      }
+      iterations = state.iterations;
+    },
     dispose: () => slots.dispose(),
   };
 }

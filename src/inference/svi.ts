@@ -6,6 +6,7 @@ import { getParamStore } from '../runtime/param-store.js';
 import { currentRandom, Stream } from '../runtime/rng.js';
 import { compileByDefault, StepCompiler, type ReplayedGradients } from './compiled-step.js';
 import { estimatorsOf, GRADIENT_OPTION_SPECS, gradientStructure, gradientTensors, type GradientOptions } from './gradients.js';
+import { EarlyStopping, EARLY_STOPPING_SPECS, type EarlyStoppingOptions } from './early-stopping.js';
 import { reportNonFinite } from './nonfinite.js';
 import { adam, type HostGradient, type Optimizer } from './optim.js';
 import { checkOptions } from './options.js';
@@ -18,6 +19,33 @@ export interface SviOptions extends Omit<GradientOptions, 'seed'> {
   readonly clip?: number | { readonly model?: number; readonly guide?: number };
   /** Seed of every step's randomness; default: a fork of the current random scope. */
   readonly seed?: number | string;
+  /**
+   * The number of steps already taken (default 0), when resuming a saved fit: step n draws from the
+   * n-th split of the seed's stream, so a fit resumed at its step count, with the optimiser's state
+   * restored (`optimizer.setState`), takes the steps the unbroken fit would have taken.
+   */
+  readonly initialStep?: number;
+}
+
+export interface FitOptions {
+  /** Steps to take at most (an integer >= 1). */
+  readonly steps: number;
+  /** Called after every step with its result and the step count; returning false stops the fit. */
+  readonly onStep?: (result: StepResult, step: number) => boolean | void;
+  /** Stop when the smoothed objective stops improving (src/inference/early-stopping.ts). */
+  readonly earlyStopping?: EarlyStoppingOptions;
+  /** Stop after the current step when this signal aborts (e.g. on Ctrl-C). */
+  readonly signal?: AbortSignal;
+}
+
+export interface FitResult {
+  /** Steps taken by this call. */
+  readonly steps: number;
+  /** Why it stopped: all steps taken, early stopping, onStep returned false, or the signal aborted. */
+  readonly stopped: 'completed' | 'early' | 'callback' | 'aborted';
+  readonly last: StepResult | undefined;
+  /** Early stopping's best smoothed objective, when it was on. */
+  readonly best?: number;
 }
 
 export interface StepResult {
@@ -34,6 +62,14 @@ export interface StepResult {
 export interface Svi<A extends unknown[]> {
   /** One optimisation step on `args`; returns plain numbers. */
   step(...args: A): StepResult;
+  /**
+   * Up to `options.steps` steps on `args`, with a callback after each, early stopping and an abort
+   * signal. It yields to the event loop every few milliseconds, so timers and signals (Ctrl-C) are seen.
+   *
+   * @example
+   * const r = await fit.fit({ steps: 5000, earlyStopping: { patience: 200, minDelta: 0.01 } }, data);
+   */
+  fit(options: FitOptions, ...args: A): Promise<FitResult>;
   readonly optimizer: Optimizer;
   /** Steps taken. */
   readonly steps: number;
@@ -91,6 +127,7 @@ export function svi<A extends unknown[]>(model: Program<A>, guide: Program<A>, o
     ...GRADIENT_OPTION_SPECS,
     optimizer: { kind: 'optimizer' },
     clip: { kind: 'custom', expects: 'a number > 0 or { model?, guide? } of such numbers' },
+    initialStep: { kind: 'integer', min: 0 },
   });
   estimatorsOf(options); // fail early on a missing estimator
   checkClip(options.clip);
@@ -98,7 +135,7 @@ export function svi<A extends unknown[]>(model: Program<A>, guide: Program<A>, o
   const root = options.seed === undefined ? currentRandom().shared.fork() : Stream.fromSeed(options.seed);
   const clip = typeof options.clip === 'number' ? { model: options.clip, guide: options.clip } : (options.clip ?? {});
   const compiler = !(options.compile ?? compileByDefault()) ? undefined : new StepCompiler(activeNativeAddon(), options.onCompileNote);
-  let steps = 0;
+  let steps = options.initialStep ?? 0;
   let mode = compiler ? 'recording' : 'eager';
 
   const groupsOf = (names: readonly string[]): Record<'model' | 'guide', string[]> => {
@@ -130,8 +167,9 @@ export function svi<A extends unknown[]>(model: Program<A>, guide: Program<A>, o
     return { loss: r.loss, logMarginal: r.objective, cost: r.cost, gradNorm, stats: r.stats };
   };
 
-  return {
+  const self: Svi<A> = {
     optimizer,
+    fit: (fitOptions, ...args) => fitLoop(self, fitOptions, args),
     get steps() {
       return steps;
     },
@@ -189,4 +227,44 @@ export function svi<A extends unknown[]>(model: Program<A>, guide: Program<A>, o
       return { loss, logMarginal, cost: t.cost, gradNorm, stats: t.stats };
     },
   };
+  return self;
+}
+
+const FIT_SPECS = {
+  steps: { kind: 'integer', min: 1 },
+  onStep: { kind: 'function' },
+  earlyStopping: { kind: 'custom', expects: '{ patience, minDelta?, window? }' },
+  signal: { kind: 'custom', expects: 'an AbortSignal' },
+} as const;
+
+/** Let the event loop run (signals, timers, I/O): setImmediate in Node, a zero timeout elsewhere. */
+const yieldToEventLoop = (): Promise<void> =>
+  new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
+
+async function fitLoop<A extends unknown[]>(fit: Svi<A>, options: FitOptions, args: A): Promise<FitResult> {
+  checkOptions('fit', options, FIT_SPECS);
+  if (options?.steps === undefined) fail('invalid-argument', 'fit: steps is required (an integer >= 1: the most steps to take)', 'steps');
+  if (options.signal !== undefined && typeof options.signal?.aborted !== 'boolean') fail('invalid-argument', 'fit: option signal must be an AbortSignal (new AbortController().signal)', 'signal');
+  if (options.earlyStopping !== undefined) checkOptions('fit: earlyStopping', options.earlyStopping, EARLY_STOPPING_SPECS);
+  const stopping = options.earlyStopping && new EarlyStopping(options.earlyStopping);
+  const best = (): { best?: number } => (stopping ? { best: stopping.best } : {});
+  let last: StepResult | undefined;
+  let lastYield = performance.now();
+  for (let done = 0; done < options.steps; ) {
+    if (options.signal?.aborted) return { steps: done, stopped: 'aborted', last, ...best() };
+    let result: StepResult | undefined;
+    tf.tidy(() => {
+      result = fit.step(...args);
+    });
+    last = result!;
+    done++;
+    if (options.onStep?.(last, fit.steps) === false) return { steps: done, stopped: 'callback', last, ...best() };
+    if (stopping?.update(last.logMarginal)) return { steps: done, stopped: 'early', last, ...best() };
+    // A compiled step takes microseconds: yield every few milliseconds, not after every step.
+    if (performance.now() - lastYield > 5) {
+      await yieldToEventLoop();
+      lastYield = performance.now();
+    }
+  }
+  return { steps: options.steps, stopped: options.signal?.aborted ? 'aborted' : 'completed', last, ...best() };
 }
