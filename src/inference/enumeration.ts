@@ -11,8 +11,8 @@ import type { SampleSite } from '../runtime/trace.js';
  * log-prob form a group (they are summed out jointly). For a group in plates P, the log-probs of its
  * sites are summed over everything but P's dims, the particle dim and the group's dims, and then
  * log-sum-exp'd over the group's dims: one marginal per particle and per element of P (per datapoint
- * in a mixture), before anything sums over P. The plates' subsample scale is taken off first and
- * put back after: log sum exp(s a) is not s log sum exp(a).
+ * in a mixture), before anything sums over P. The enumerated sites' scale (a plate's subsample N / B,
+ * a `scale` handler) is taken off first and put back after: log sum exp(s a) is not s log sum exp(a).
  *
  * Supported: the enumerated sites of a group lie in the same plates, and every site depending on them
  * lies in all of those plates (a global site cannot depend on a per-datapoint enumerated one).
@@ -128,8 +128,17 @@ function sumOutGroup(terms: readonly Term[], group: readonly SampleSite[], parti
     }
   }
   const keptDims = new Set<number>([particleDim, ...plates.map((p) => p.dim), ...group.map((e) => e.enumDim!)]);
-  // The subsample scale of the group's plates, common to all its sites: off before the log-sum-exp.
-  const scale = plates.reduce((acc, p) => acc * (p.size / p.subsampleSize), 1);
+  // The enumerated sites' scale (subsampling of their plates, a scale handler): off before the log-sum-exp.
+  const scale = anchor.scale;
+  const other = group.find((e) => e.scale !== scale);
+  if (other) {
+    fail(
+      'unsupported-model',
+      `enumerated sites ${names} are summed out together but have different log-prob scales (${scale} for '${anchor.name}', ` +
+        `${other.scale} for '${other.name}'); put them under the same scale and plates`,
+      other.name,
+    );
+  }
   let joint: tf.Tensor = tf.scalar(0);
   for (const { tensor } of terms) {
     const axes: number[] = [];

@@ -54,6 +54,14 @@ export class EnumerateMessenger extends Messenger {
         msg.name,
       );
     }
+    if (msg.mask !== undefined) {
+      fail(
+        'unsupported-model',
+        `site '${msg.name}': an enumerated site cannot be masked (its masked log-prob 0 would weigh every value ` +
+          'alike instead of removing the datapoint); mask the observations that depend on it instead',
+        msg.name,
+      );
+    }
     const own = new Set<number>([this.firstDim + 1, ...msg.plates.map((p) => p.dim), ...this.#sizes.keys()]);
     const batch = fn.batchShape;
     batch.forEach((size, i) => {
