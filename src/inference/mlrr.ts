@@ -1,5 +1,5 @@
 import type { DebiasedEstimator } from './debiased.js';
-import { multilevel, type MultilevelOptions } from './mlss.js';
+import { multilevel, type MultilevelOptions } from './multilevel.js';
 
 /**
  * ML-RR, Russian-roulette multilevel Monte Carlo (Shi & Cornish 2021):

@@ -1,27 +1,13 @@
 import { fail } from '../../runtime/errors.js';
+import { broadcastShapes, formatShape, sameShape } from '../../runtime/shapes.js';
 
-/** Shape arithmetic for distributions (numpy broadcasting, from the right). */
+/**
+ * Shape arithmetic for distributions (numpy broadcasting, from the right). The two-shape primitives
+ * are the runtime's (src/runtime/shapes.ts), re-exported so distributions import from one place.
+ */
 
-export function shapeString(shape: readonly number[]): string {
-  return `[${shape.join(', ')}]`;
-}
-
-/** The broadcast of two shapes, or undefined when they are incompatible. */
-export function broadcastShapes(a: readonly number[], b: readonly number[]): number[] | undefined {
-  const rank = Math.max(a.length, b.length);
-  const out = new Array<number>(rank);
-  for (let i = 1; i <= rank; i++) {
-    const x = a[a.length - i] ?? 1;
-    const y = b[b.length - i] ?? 1;
-    if (x !== y && x !== 1 && y !== 1) return undefined;
-    out[rank - i] = x === 1 ? y : x;
-  }
-  return out;
-}
-
-export function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}
+export { broadcastShapes, sameShape };
+export const shapeString = formatShape;
 
 /** The common batch shape of named argument shapes; a 'shape-mismatch' error names the culprits. */
 export function broadcastArgs(dist: string, args: ReadonlyArray<readonly [string, readonly number[]]>): number[] {
