@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ESTIMATORS as EXAMPLE_ESTIMATORS, registry as examples } from '../../examples/registry.js';
 import { estimatorOptions } from '../../examples/run.js';
-import { estimatorsFor } from '../../gallery/src/playground/estimators.js';
+import { estimatorsFor, initialValues, PLAYGROUND_CISIR } from '../../gallery/src/playground/estimators.js';
 import { DATASETS } from '../../gallery/src/playground/datasets.js';
 import { ESTIMATORS as COMMAND_LINE } from '../../src/cli/estimators.js';
 import { gradients } from '../../src/inference/gradients.js';
@@ -113,7 +113,16 @@ describe('the tools read the registry', () => {
   it('the playground offers the registry entries themselves', () => {
     for (const dataset of DATASETS) {
       expect(estimatorsFor(dataset)).toEqual(dataset.estimators.map((n) => ESTIMATOR_REGISTRY.get(n)));
-      for (const e of estimatorsFor(dataset)) expect(e).toBe(ESTIMATOR_REGISTRY.get(e.name));
+      for (const e of estimatorsFor(dataset)) {
+        expect(e).toBe(ESTIMATOR_REGISTRY.get(e.name));
+        // What the form starts with is valid for the registry (it checks ranges and keys).
+        expect(() => e.create(initialValues(e.name, dataset))).not.toThrow();
+      }
+    }
+    // Its C-ISIR settings are explicit values below the library's one default, not other defaults.
+    const cisir = ESTIMATOR_REGISTRY.get('cisir')!;
+    for (const [key, value] of Object.entries(PLAYGROUND_CISIR)) {
+      expect(value).toBeLessThan(cisir.options.find((o) => o.key === key)!.spec.default as number);
     }
   });
 

@@ -22,6 +22,8 @@ export const PLAYGROUND_CISIR = { k: 5, lag: 5, 'max-iterations': 200 } as const
  * are not the library's default. Options not listed start empty, meaning the library's default.
  */
 export function initialValues(name: EstimatorName, dataset: Dataset): EstimatorValues {
-  if (name === 'cisir') return { ...PLAYGROUND_CISIR, 'plain-isir': dataset.cisirKernel !== 'isir-disir' };
-  return { particles: 1, k: 5, m: 1, r: 0.6, level: 0 };
+  const gallery: EstimatorValues =
+    name === 'cisir' ? { ...PLAYGROUND_CISIR, 'plain-isir': dataset.cisirKernel !== 'isir-disir' } : { particles: 1, k: 5, m: 1, r: 0.6, level: 0 };
+  const own = new Set(ESTIMATOR_REGISTRY.get(name)!.options.map((o) => o.key));
+  return Object.fromEntries(Object.entries(gallery).filter(([key]) => own.has(key)));
 }
