@@ -29,16 +29,26 @@ export function autoGuideFamily(spec: string | undefined): AutoGuideFamily | und
 /**
  * Read and compile a .ppl file; compile errors (a PplError) carry the formatted diagnostics. A file
  * without a guide block gets `autoGuide(normal)`; `guide: 'auto:<family>'` replaces the file's guide by
- * that automatic guide.
+ * that automatic guide. `guideLabel` says which guide runs ('file' or 'auto:<family>'), as params files
+ * record it.
  */
 export async function loadProgram(
   file: string,
   options: Omit<CompileOptions, 'file' | 'autoGuide'> = {},
   guide?: string,
-): Promise<{ text: string; compiled: CompiledProgram }> {
+): Promise<{ text: string; compiled: CompiledProgram; guideLabel: string }> {
   const text = await readProgram(file);
   const family = autoGuideFamily(guide);
+  let automaticUsed = false;
   const automatic = (model: DataProgram): DataProgram => autoGuide(model, { family: family ?? 'normal' });
-  const compiled = compile(text, { ...options, file, autoGuide: automatic });
-  return { text, compiled: family ? { ...compiled, guide: automatic(compiled.model) } : compiled };
+  const compiled = compile(text, {
+    ...options,
+    file,
+    autoGuide: (model) => {
+      automaticUsed = true; // called only for a file without a guide block
+      return automatic(model);
+    },
+  });
+  const guideLabel = family ? `auto:${family}` : automaticUsed ? 'auto:normal' : 'file';
+  return { text, compiled: family ? { ...compiled, guide: automatic(compiled.model) } : compiled, guideLabel };
 }

@@ -138,11 +138,16 @@ describe('roulette fit and eval', () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'fit', 'examples/linear-gaussian/model.ppl', '--data', lgData, '--steps', '1000000', '--out', out], { cwd: root, env: { ...process.env, ROULETTE_BACKEND: 'wasm' } });
     let stderr = '';
     let stdout = '';
+    let sent = false;
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     const code = await new Promise<number | null>((resolve) => {
       child.stderr.on('data', (d: Buffer) => {
         stderr += d.toString();
-        if (/fit\s+1\/1000000/.test(stderr)) child.kill('SIGINT');
+        // Off a terminal there is no progress line, only the line saying the fit started.
+        if (!sent && /^fit: .* 1000000 steps of elbo/m.test(stderr)) {
+          sent = true;
+          setTimeout(() => child.kill('SIGINT'), 1000); // some steps first
+        }
       });
       child.on('exit', (c) => resolve(c));
     });

@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises';
 import { summary, type PosteriorSummary, type SiteSummary } from '../../inference/index.js';
 import { ready } from '../../runtime/backend.js';
-import { getParamStore } from '../../runtime/param-store.js';
+import { loadParamsFor } from '../../inference/program-params.js';
 import { loadData, parseDataArgument } from '../data/load.js';
 import { printWarnings } from '../warnings.js';
 import { loadProgram } from '../program-file.js';
@@ -68,7 +68,7 @@ export async function summaryCommand(argv: readonly string[]): Promise<number> {
 
   await ready();
   const guideSpec = values['guide'];
-  const { text: source, compiled } = await loadProgram(file, { subsample: 'none', allowUnusedData: values['allow-unused-data'] === true }, typeof guideSpec === 'string' ? guideSpec : undefined);
+  const { text: source, compiled, guideLabel } = await loadProgram(file, { subsample: 'none', allowUnusedData: values['allow-unused-data'] === true }, typeof guideSpec === 'string' ? guideSpec : undefined);
   const data = await loadData(dataArgs.map(parseDataArgument), compiled.dataSpec, { binarize: values['binarize'] === true });
   printWarnings(source, file, compiled.warnings, data.warnings);
   try {
@@ -76,7 +76,13 @@ export async function summaryCommand(argv: readonly string[]): Promise<number> {
   } catch {
     throw new CliError(`${paramsFile}: not found (fit first: roulette fit ${file} --data ... --out ${paramsFile})`, 'io-error');
   }
-  await getParamStore().load(paramsFile);
+  // A file of another program (or of another guide) is refused, naming what does not match.
+  try {
+    await loadParamsFor(compiled.model, compiled.guide, [data.tensors], paramsFile, { guide: guideLabel });
+  } catch (cause) {
+    for (const t of Object.values(data.tensors)) t.dispose();
+    throw cause;
+  }
 
   let result: PosteriorSummary;
   try {
