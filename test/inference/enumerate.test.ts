@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { bernoulli, categorical, normal, poisson } from '../../src/dsl/distributions/index.js';
 import { observe, param, sample } from '../../src/dsl/primitives.js';
-import { adam, cisir, elbo, gradients, importance, iwae, mlrr, rws, sumo, svi } from '../../src/inference/index.js';
+import { adam, cisir, elbo, gradients, importance, iwae, logLikelihood, mlrr, rws, sumo, svi } from '../../src/inference/index.js';
 import { drawWeighted } from '../../src/inference/log-weights.js';
 import type { Estimator } from '../../src/inference/estimator.js';
 import type { Problem } from '../../src/inference/program.js';
@@ -391,6 +391,16 @@ describe('every estimator sums out', () => {
     const off = gradients(model, wrong, [x], { estimator: iwae({ k: 5 }), seed: 0 });
     expect(off.logMarginal).toBeLessThan(logP - 0.1);
     for (const g of Object.values(off.grads)) g.dispose();
+    x.dispose();
+  });
+
+  it('logLikelihood gives the exact log p(x_i) per datapoint without continuous latents, for any k', () => {
+    const x = tf.tensor1d(xs);
+    const got = logLikelihood(mixtureModel(), emptyGuide, [x], { k: 3, seed: 0 });
+    const pi = [0.2, -0.1].map((l) => Math.exp(l) / (Math.exp(0.2) + Math.exp(-0.1)));
+    const exact = xs.map((xi) => logMix(xi, 0, pi, [-1, 1]));
+    Array.from(got.perDatapoint).forEach((v, i) => expect(v).toBeCloseTo(exact[i]!, 4));
+    expect(got.total).toBeCloseTo(exact.reduce((a, b) => a + b, 0), 3);
     x.dispose();
   });
 
