@@ -155,6 +155,19 @@ function withModel<A extends unknown[]>(problem: Problem<A>, stream: Stream, opt
           if (left.length > 0) notes.push(`deterministic site${left.length > 1 ? 's' : ''} ${left.map((s) => `'${s.name}'`).join(', ')} left out: the weights are per datapoint of plate '${dataPlate.name}'`);
           sites = sites.filter((s) => s.kind === 'latent');
         }
+        if (info.enumerated.length > 0) {
+          // A value computed from an enumerated latent holds every value of its support: no draw to report.
+          const perRun = (name: string) => (weighted.vectorized ? [traceValue(weighted.runs[0]!.model, name)] : weighted.runs.map((r) => traceValue(r.model, name)));
+          const fits = (s: SiteInfo): boolean => {
+            const one = s.shape.reduce((a, b) => a * b, 1);
+            return perRun(s.name).every((v) => v.size === one || (weighted.vectorized && v.size === size * one));
+          };
+          const dependent = sites.filter((s) => s.kind === 'deterministic' && !fits(s));
+          if (dependent.length > 0) {
+            notes.push(`deterministic site${dependent.length > 1 ? 's' : ''} ${dependent.map((s) => `'${s.name}'`).join(', ')} left out: computed from an enumerated site`);
+            sites = sites.filter((s) => !dependent.includes(s));
+          }
+        }
         store = collect(sites, count);
         logWeights = new Float64Array(count * (datapoints ?? 1));
       }

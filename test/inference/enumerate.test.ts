@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { bernoulli, categorical, normal, poisson } from '../../src/dsl/distributions/index.js';
-import { observe, param, sample } from '../../src/dsl/primitives.js';
-import { adam, cisir, elbo, gradients, importance, iwae, logLikelihood, mlrr, rws, sumo, svi } from '../../src/inference/index.js';
+import { deterministic, observe, param, sample } from '../../src/dsl/primitives.js';
+import { adam, cisir, elbo, gradients, importance, iwae, logLikelihood, mlrr, rws, sumo, summary, svi } from '../../src/inference/index.js';
 import { drawWeighted } from '../../src/inference/log-weights.js';
 import type { Estimator } from '../../src/inference/estimator.js';
 import type { Problem } from '../../src/inference/program.js';
@@ -461,6 +461,28 @@ describe('fits', () => {
     expect(maximum - sampled).toBeGreaterThan(1);
     x.dispose();
   }, 60_000);
+
+  it('summary leaves out the enumerated site and deterministic values computed from it, saying so', () => {
+    const x = tf.tensor1d([0.1, 2, -1]);
+    const model = (xt: tf.Tensor): void => {
+      const m = sample('m', normal(0, 1));
+      deterministic('twice', tf.mul(m, 2));
+      plate('data', 3, () => {
+        const c = sample('c', categorical({ probs: tf.tensor1d([0.5, 0.5]) }), { enumerate: true });
+        const loc = deterministic('loc', tf.add(tf.mul(c, 2), m));
+        observe('x', normal(loc, 1), xt);
+      });
+    };
+    const guide = (): void => {
+      sample('m', normal(param('a', 0.5), 0.3));
+    };
+    for (const vectorize of [true, false]) {
+      const s = summary({ model, guide }, [x], { draws: 20, seed: 1, vectorize });
+      expect(s.sites.map((site) => site.name)).toEqual(['m', 'twice']);
+      expect(s.warnings.join(' ')).toMatch(/enumerated site 'c' left out.*deterministic site 'loc' left out: computed from an enumerated site/);
+    }
+    x.dispose();
+  });
 
   it('compiled steps give the eager numbers on an enumerated model', () => {
     const xs = mixtureData(30, 0);
