@@ -213,6 +213,28 @@ describe('log weights', () => {
     x.dispose();
   });
 
+  it('multiply an inner plate\'s items in before summing out (a component per group, items within it)', () => {
+    // z_g ~ Bern(0.3) per group; x_ig ~ N(3 z_g, 1) for 4 items of each of 3 groups: log p = sum_g log sum_z p(z) prod_i N(x_ig; 3z, 1).
+    const data = [[0.2, 3.1, -0.4], [0.5, 2.7, 0.1], [-0.3, 3.4, 2.9], [0.1, 2.2, 3.3]]; // [items, groups]
+    const x = tf.tensor2d(data);
+    const model = (xt: tf.Tensor): void => {
+      plate('groups', 3, () => {
+        const z = sample('z', bernoulli({ probs: 0.3 }), { enumerate: true });
+        plate('items', 4, () => observe('x', normal(tf.mul(z, 3), 1), xt));
+      });
+    };
+    const exact = [0, 1, 2].map((g) => logSumExp([0, 1].map((z) => Math.log(z ? 0.3 : 0.7) + data.reduce((a, row) => a + logNormalPdf(row[g]!, 3 * z, 1), 0))));
+    for (const vectorize of [true, false]) {
+      tf.tidy(() => {
+        const w = drawWeighted({ model, guide: emptyGuide, args: [x], vectorize }, 2, Stream.fromSeed(5));
+        expect(w.dataPlate?.name).toBe('groups');
+        const got = Array.from(w.logWeights().dataSync());
+        got.forEach((v, i) => expect(v).toBeCloseTo(exact[i % 3]!, 4));
+      });
+    }
+    x.dispose();
+  });
+
   it('keep the plate subsample scale outside the log-sum-exp', () => {
     const all = mixtureData(20, 0);
     const x = tf.tensor1d(all);
