@@ -237,9 +237,15 @@ const FIT_SPECS = {
   signal: { kind: 'custom', expects: 'an AbortSignal' },
 } as const;
 
-/** Let the event loop run (signals, timers, I/O): setImmediate in Node, a zero timeout elsewhere. */
-const yieldToEventLoop = (): Promise<void> =>
-  new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
+/**
+ * Let the event loop run (signals, timers, I/O): setImmediate in Node (a zero timeout waits at least
+ * a millisecond there), a zero timeout in browsers. Read through globalThis: browsers have no
+ * setImmediate (test/browser-build.test.ts).
+ */
+const yieldToEventLoop = (): Promise<void> => {
+  const immediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
+  return new Promise((resolve) => (typeof immediate === 'function' ? immediate(() => resolve()) : setTimeout(resolve, 0)));
+};
 
 async function fitLoop<A extends unknown[]>(fit: Svi<A>, options: FitOptions, args: A): Promise<FitResult> {
   checkOptions('fit', options, FIT_SPECS);
