@@ -348,3 +348,15 @@ describe('memory', () => {
     }
   });
 });
+
+describe('probabilities given positionally, as the language takes them', () => {
+  it('bernoulli(p), binomial(n, p) and categorical(p) are the { probs } laws', () => {
+    const same = (a: { logProb(v: tf.Tensor): tf.Tensor }, b: { logProb(v: tf.Tensor): tf.Tensor }, v: tf.Tensor): void => {
+      expect(Array.from(a.logProb(v).dataSync())).toEqual(Array.from(b.logProb(v).dataSync()));
+    };
+    same(dist.bernoulli(0.3), dist.bernoulli({ probs: 0.3 }), tf.tensor1d([0, 1]));
+    same(dist.binomial(10, 0.3), dist.binomial(10, { probs: 0.3 }), tf.tensor1d([0, 3, 10]));
+    same(dist.categorical(tf.tensor1d([0.2, 0.8])), dist.categorical({ probs: tf.tensor1d([0.2, 0.8]) }), tf.tensor1d([0, 1]));
+    expect(() => dist.bernoulli({} as never)).toThrow('bernoulli: give exactly one of { probs } or { logits }, got none');
+  });
+});

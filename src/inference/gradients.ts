@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { activeNativeAddon } from '../runtime/backend.js';
 import { isCapturing } from '../runtime/compile/capture.js';
-import { fail } from '../runtime/errors.js';
+import { fail, requireProgram } from '../runtime/errors.js';
 import { getParamStore } from '../runtime/param-store.js';
 import { currentRandom, Stream } from '../runtime/rng.js';
 import type { Estimator, Role, StepStructure, Surrogate } from './estimator.js';
 import { compileByDefault, StepCompiler } from './compiled-step.js';
-import { prepare } from './log-weights.js';
+import { prepared } from './log-weights.js';
 import { checkOptions, type OptionSpecs } from './options.js';
 import type { Problem, Program } from './program.js';
 
@@ -166,6 +166,8 @@ export function gradients<A extends unknown[]>(
   args: A,
   options: GradientOptions,
 ): GradientResult {
+  requireProgram(model, 'gradients', 'the model');
+  requireProgram(guide, 'gradients', 'the guide');
   checkOptions('gradients', options, GRADIENT_OPTION_SPECS);
   estimatorsOf(options);
   if (!Array.isArray(args)) fail('invalid-argument', `gradients: args must be an array of the programs' arguments, e.g. [x], got ${typeof args}`, 'args');
@@ -264,11 +266,17 @@ function planPasses<A extends unknown[]>(model: Program<A>, guide: Program<A>, a
   const estimators = estimatorsOf(options);
   const stream = streamOf(options.seed);
   const problem: Problem<A> = { model, guide, args, vectorize: options.vectorize ?? true, ...(options.allowPriorDraws ? { allowPriorDraws: true } : {}) };
-  prepare(problem, stream);
+  const used = new Set(prepared(problem, stream).params);
   const store = getParamStore();
   const train = options.train ?? 'both';
-  const theta = train === 'guide' ? [] : store.names('model');
-  const phi = train === 'model' ? [] : store.names('guide');
+  // The store also holds params of other programs fitted in the same process: a role none of whose
+  // params these programs use has nothing to differentiate (tfjs would refuse the empty tape).
+  const ofRole = (role: 'model' | 'guide'): string[] => {
+    const names = store.names(role);
+    return names.some((n) => used.has(n)) ? names : [];
+  };
+  const theta = train === 'guide' ? [] : ofRole('model');
+  const phi = train === 'model' ? [] : ofRole('guide');
   if (train !== 'both' && theta.length + phi.length === 0) {
     fail('invalid-argument', `gradients/svi: train: '${train}', but the ${train} declares no param: nothing to fit`, 'train');
   }

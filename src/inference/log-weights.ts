@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { stopGradient } from '../dsl/math/detach.js';
-import { fail } from '../runtime/errors.js';
+import { fail, kindOf, requireProgram, RouletteError } from '../runtime/errors.js';
 import { EnumerateMessenger } from '../runtime/handlers/enumerate.js';
 import { ParticlesMessenger, maxBatchRank, particleSource } from '../runtime/handlers/particles.js';
 import { ReplayMessenger } from '../runtime/handlers/replay.js';
@@ -170,8 +170,34 @@ export function prepare<A extends unknown[]>(problem: Problem<A>, stream: Stream
   return prepared(problem, stream).dim;
 }
 
+/**
+ * A program called with fewer arguments than it declares fails deep inside, at the first site that
+ * reads the missing one ("observe 'x': the observed value must be a tensor"): when the first run of a
+ * pair fails so, say what was missing, with the failure. (`length` counts the parameters before the
+ * first default, so optional ones are not demanded.)
+ */
+function explainArity<A extends unknown[]>(problem: Problem<A>, cause: unknown): unknown {
+  const given = problem.args.length;
+  const short = ([['model', problem.model], ['guide', problem.guide]] as const).filter(([, program]) => given < program.length);
+  if (short.length === 0) return cause;
+  const plural = (n: number): string => `${n} argument${n === 1 ? '' : 's'}`;
+  const takes = short.map(([role, program]) => `the ${role} takes ${plural(program.length)}`).join(' and ');
+  return new RouletteError(
+    'invalid-argument',
+    `${takes} (the data), but ${short.length === 1 ? 'it was' : 'they were'} called with ${plural(given)} ` +
+      `(and failed: ${cause instanceof Error ? cause.message : String(cause)}); give them to the step, e.g. fit.step(x) ` +
+      'for a model (x) => ..., or [x] to gradients, logLikelihood and importance',
+    'args',
+  );
+}
+
 /** `prepare` with everything it learnt about the programs. */
 export function prepared<A extends unknown[]>(problem: Problem<A>, stream: Stream): Prepared {
+  requireProgram(problem.model, 'inference', 'the model');
+  requireProgram(problem.guide, 'inference', 'the guide');
+  if (!Array.isArray(problem.args)) {
+    fail('invalid-argument', `inference: the programs' arguments must be an array, e.g. [x] for a model (x) => ..., got ${kindOf(problem.args)}`, 'args');
+  }
   const byGuide = cache.get(problem.model) ?? new WeakMap<object, Map<string, Prepared>>();
   cache.set(problem.model, byGuide);
   const bySignature = byGuide.get(problem.guide) ?? new Map<string, Prepared>();
@@ -182,8 +208,14 @@ export function prepared<A extends unknown[]>(problem: Problem<A>, stream: Strea
   if (known && known.params.every((name) => store.has(name))) return known;
   const result = tf.tidy(() =>
     withSeed(stream.split(0x7fffffff), () => {
-      const guide = runTraced(() => problem.guide(...problem.args), [new RoleMessenger('guide')]);
-      const model = runTraced(() => problem.model(...problem.args), [new RoleMessenger('model'), new ReplayMessenger(guide)]);
+      let guide: Trace;
+      let model: Trace;
+      try {
+        guide = runTraced(() => problem.guide(...problem.args), [new RoleMessenger('guide')]);
+        model = runTraced(() => problem.model(...problem.args), [new RoleMessenger('model'), new ReplayMessenger(guide)]);
+      } catch (cause) {
+        throw explainArity(problem, cause);
+      }
       checkAgreement(guide, model, problem.allowPriorDraws ?? false);
       const params = [...guide.paramSites(), ...model.paramSites()].map((p) => p.name);
       // This run samples enumerated latents (no enumerate handler), so the dim leaves room for none.

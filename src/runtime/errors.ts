@@ -41,3 +41,18 @@ export class RouletteError extends Error {
 export function fail(code: RouletteErrorCode, message: string, where?: string): never {
   throw new RouletteError(code, message, where);
 }
+
+/** What a value is, for an error message: 'a number (3)', 'a string', 'undefined', 'an object'. */
+export function kindOf(value: unknown): string {
+  if (value === undefined || value === null) return String(value);
+  if (typeof value === 'number') return `a number (${value})`;
+  if (Array.isArray(value)) return 'an array';
+  const made = typeof value === 'object' ? (value as object).constructor?.name : undefined;
+  if (made !== undefined && made !== 'Object') return /^[AEIOU]/.test(made) ? `an ${made}` : `a ${made}`;
+  return /^[aeiou]/.test(typeof value) ? `an ${typeof value}` : `a ${typeof value}`;
+}
+
+/** Handlers and engines take programs: a function, refused at once otherwise (not at the first run). */
+export function requireProgram(value: unknown, who: string, what = 'the program'): void {
+  if (typeof value !== 'function') fail('invalid-argument', `${who}: ${what} must be a function (a model or guide), got ${kindOf(value)}`);
+}

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { fail } from './errors.js';
+import { fail, kindOf } from './errors.js';
 
 /**
  * Seeded, splittable, counter-based random numbers. Every random choice in roulette (sampled values,
@@ -81,6 +81,11 @@ export class Stream {
 
   /** A root stream from a user seed (any finite number or string). */
   static fromSeed(seed: number | string): Stream {
+    // Any string or number would make *a* stream; NaN, undefined or an object is a mistake that would
+    // silently give everyone the same fixed stream.
+    if (!(typeof seed === 'string' || (typeof seed === 'number' && Number.isFinite(seed)))) {
+      fail('invalid-argument', `seed must be a finite number or a string, got ${kindOf(seed)}`, 'seed');
+    }
     let a = 0x243f6a88;
     let b = 0x85a308d3;
     const text = String(seed);

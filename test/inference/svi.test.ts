@@ -155,7 +155,8 @@ describe('non-finite values', () => {
     } catch (e) {
       expect(e).toBeInstanceOf(RouletteError);
       expect((e as RouletteError).code).toBe('non-finite');
-      expect((e as RouletteError).message).toMatch(/site 'x' \(model, normal\) has a NaN log-prob/);
+      // A param-made scale: the message says which parameter is out of range and how to constrain it.
+      expect((e as RouletteError).message).toMatch(/site 'x' \(model, normal\): its scale is -1, not > 0\. The update was not applied\. .*constrain the param/);
     }
     expect(valueOf('m')[0]).toBe(before);
   });

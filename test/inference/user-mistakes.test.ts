@@ -222,3 +222,43 @@ describe('a guide that does not match its model is refused on the first step', (
     expect(() => sample('z', normal(0, 1), { auxilary: true } as never)).toThrowError(/sample 'z': the third argument takes \{ auxiliary: true \}/);
   });
 });
+
+describe('smaller mistakes', () => {
+  const mean = (): void => {
+    sample('z', normal(param('z.loc', 0), 1));
+  };
+
+  it('a step without its data names the missing argument, with the failure it caused', () => {
+    const fit = svi(model, guide, { estimator: elbo(), seed: 0 });
+    expect(() => (fit.step as () => unknown)()).toThrow(
+      /^the model takes 1 argument \(the data\), but it was called with 0 arguments \(and failed: observe 'x': .*\); give them to the step, e\.g\. fit\.step\(x\)/,
+    );
+    expect(fit.step(x).loss).toBeGreaterThan(0); // with the data, the same fit steps
+  });
+
+  it("another program's params in the store do not stand in for this program's (none: a clear error, not tfjs's)", () => {
+    svi(model, mean, { estimator: elbo(), seed: 0 }).step(x); // leaves 'z.loc' in the store
+    const fixed = (): void => {
+      sample('z', normal(0, 1));
+    };
+    expect(() => svi(model, fixed, { estimator: elbo(), seed: 0 }).step(x)).toThrow(/neither the model nor the guide declares a param/);
+  });
+
+  it('a negative scale in the data is named as such, with no advice to lower the learning rate', () => {
+    const scaled = (s: tf.Tensor): void => {
+      const z = sample('z', normal(0, 1));
+      observe('x', normal(z, s), tf.tensor1d([1, 2]));
+    };
+    const fitted = (_s: tf.Tensor): void => mean();
+    const fit = svi(scaled, fitted, { estimator: elbo(), seed: 0 });
+    let message = '';
+    try {
+      fit.step(tf.tensor1d([1, -1]));
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain("site 'x' (model, normal): 1 of its 2 scale entries are not > 0 (min -1)");
+    expect(message).toContain('If it comes from the data, fix the data');
+    expect(message).not.toMatch(/learning rate/);
+  });
+});

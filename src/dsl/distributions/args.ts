@@ -77,6 +77,14 @@ export function requireRank(dist: string, arg: string, t: tf.Tensor, rank: numbe
 /**
  * Exactly one of two alternative parameterisations ({ probs } or { logits }); returns which was given.
  */
+/**
+ * A law parameterised by probabilities or logits also takes the probabilities positionally, as the
+ * language does (`bernoulli(0.3)`, `categorical(p)`): a number or tensor means `{ probs }`.
+ */
+export function namedProbs<T extends object>(given: TensorLike | T): T | { probs: TensorLike } {
+  return typeof given === 'number' || given instanceof tf.Tensor ? { probs: given } : given;
+}
+
 export function oneOf<K extends string>(dist: string, given: Partial<Record<K, TensorLike>>, keys: readonly K[]): K {
   const present = keys.filter((k) => given[k] !== undefined);
   if (present.length !== 1) {

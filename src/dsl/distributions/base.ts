@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Constraint } from '../../runtime/constraints.js';
-import { fail } from '../../runtime/errors.js';
+import { fail, kindOf } from '../../runtime/errors.js';
 import { currentRandom, type RandomSource } from '../../runtime/rng.js';
 import { untaped } from '../math/detach.js';
 import type { Distribution } from './distribution.js';
@@ -70,6 +70,7 @@ export abstract class DistributionBase implements Distribution {
   }
 
   logProb(value: tf.Tensor): tf.Tensor {
+    if (!(value instanceof tf.Tensor)) fail('invalid-argument', `${this.name}.logProb: the value must be a tf.Tensor (tf.scalar(x) for a number), got ${kindOf(value)}`, this.name);
     const outShape = logProbShape(this.name, value.shape, this.batchShape, this.eventShape);
     return tf.tidy(() => {
       const v = value.dtype === 'float32' ? value : tf.cast(value, 'float32');

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { boolean } from '../../runtime/constraints.js';
 import type { RandomSource } from '../../runtime/rng.js';
 import { xlog1py, xlogy } from '../math/special.js';
-import { oneOf, toParam } from './args.js';
+import { namedProbs, oneOf, toParam } from './args.js';
 import { DistributionBase } from './base.js';
 import type { TensorLike } from './distribution.js';
 
@@ -84,13 +84,14 @@ export class Bernoulli extends DistributionBase {
 
 /**
  * The Bernoulli distribution on {0, 1} (values are float32 0 and 1), from `{ probs }` (the
- * probability of 1) or `{ logits }` (its log-odds, preferred for stability). Not reparameterised.
+ * probability of 1; a bare number or tensor means probs, as in the language) or `{ logits }` (its
+ * log-odds, preferred for stability). Not reparameterised.
  *
  * @example
  * observe('x', dist.bernoulli({ logits: decoder(z) }), x);
  * const coin = sample('coin', dist.bernoulli({ probs: 0.5 }));
  */
-export function bernoulli(params: ProbsOrLogits): Bernoulli {
-  const p = binaryParam('bernoulli', params);
+export function bernoulli(given: ProbsOrLogits | TensorLike): Bernoulli {
+  const p = binaryParam('bernoulli', namedProbs(given) as ProbsOrLogits);
   return new Bernoulli(p, paramShape(p));
 }

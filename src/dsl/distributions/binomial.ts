@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { integerInterval, type Constraint } from '../../runtime/constraints.js';
 import type { RandomSource } from '../../runtime/rng.js';
 import { lgamma, xlog1py, xlogy } from '../math/special.js';
-import { toParam } from './args.js';
+import { namedProbs, toParam } from './args.js';
 import { DistributionBase } from './base.js';
 import { binaryParam, paramShape, probsOf, type BinaryParam, type ProbsOrLogits } from './bernoulli.js';
 import { binomialDraw } from './count-samplers.js';
@@ -67,14 +67,15 @@ export class Binomial extends DistributionBase {
 
 /**
  * The binomial distribution: successes in `totalCount` (a non-negative integer) independent trials
- * with success probability `{ probs }` or log-odds `{ logits }`. Values are float32 counts. Sampled
+ * with success probability `{ probs }` (or positionally, as in the language) or log-odds `{ logits }`. Values are float32 counts. Sampled
  * exactly on the host (inversion for n min(p, 1-p) < 10, Hörmann's BTRS above). Not reparameterised.
  * Note: float32 log-factorials cancel for large totalCount (absolute logProb error ~1e-7 * n log n).
  *
  * @example
  * observe('successes', dist.binomial(20, { logits: theta }), data);
  */
-export function binomial(totalCount: TensorLike, params: ProbsOrLogits): Binomial {
+export function binomial(totalCount: TensorLike, given: ProbsOrLogits | TensorLike): Binomial {
+  const params = namedProbs(given) as ProbsOrLogits;
   const n = toParam('binomial', 'totalCount', totalCount, 'count');
   const p = binaryParam('binomial', params);
   const batch = broadcastArgs('binomial', [['totalCount', n.shape], [p.kind, paramShape(p)]]);

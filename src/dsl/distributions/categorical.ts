@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { integerInterval, type Constraint } from '../../runtime/constraints.js';
 import type { RandomSource } from '../../runtime/rng.js';
 import { untaped } from '../math/detach.js';
-import { oneOf, requireRank, toParam, validateRelation } from './args.js';
+import { namedProbs, oneOf, requireRank, toParam, validateRelation } from './args.js';
 import { DistributionBase } from './base.js';
 import type { TensorLike } from './distribution.js';
 
@@ -89,8 +89,10 @@ export class Categorical extends DistributionBase {
  *
  * @example
  * const k = sample('k', dist.categorical({ logits: tf.tensor([0, 1, 2]) })); // 0, 1 or 2
+ * const c = sample('c', dist.categorical(tf.tensor([0.2, 0.8]))); // probs, positionally as in the language
  */
-export function categorical(params: CategoricalParams): Categorical {
+export function categorical(given: CategoricalParams | TensorLike): Categorical {
+  const params = namedProbs(given) as CategoricalParams;
   const key = oneOf('categorical', params as Partial<Record<'probs' | 'logits', TensorLike>>, ['probs', 'logits']);
   const raw =
     key === 'probs'

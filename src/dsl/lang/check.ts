@@ -18,6 +18,7 @@ import type {
 import { bindArguments } from './bind-args.js';
 import { checkDistribution, isPositiveSupport } from './check-dist.js';
 import { Typer, type NetType } from './check-expr.js';
+import { fail, kindOf } from '../../runtime/errors.js';
 import { closest } from '../../runtime/names.js';
 import { diagnostic, fileStart, hasErrors, suggestion, type Diagnostic, type DiagnosticCode, type Severity } from './diagnostics.js';
 import { checkAgreement, type SiteRecord } from './check-agreement.js';
@@ -784,6 +785,7 @@ class Checker {
  * for (const d of diagnostics) console.log(d.span.start.line, d.code, d.message);
  */
 export function check(text: string, options: CheckOptions = {}): CheckResult {
+  if (typeof text !== 'string') fail('invalid-argument', `check/compile: the program text must be a string (the contents of a .ppl file), got ${kindOf(text)}`);
   const parsed = parse(text);
   if (!parsed.ast || hasErrors(parsed.diagnostics)) return { ast: parsed.ast, diagnostics: parsed.diagnostics, info: undefined };
   try {

@@ -1,3 +1,4 @@
+import { requireProgram } from '../errors.js';
 import type { Message } from '../messages.js';
 import { Messenger } from '../stack.js';
 
@@ -30,5 +31,6 @@ export class BlockMessenger extends Messenger {
  * const tr = trace(block(model, { hide: ['z'] })).getTrace(); // no site 'z' in tr
  */
 export function block<A extends unknown[], R>(fn: (...args: A) => R, spec?: BlockSpec): (...args: A) => R {
+  requireProgram(fn, 'block');
   return (...args) => new BlockMessenger(spec).run(() => fn(...args));
 }

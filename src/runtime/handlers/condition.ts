@@ -1,5 +1,5 @@
-import type * as tf from '@tensorflow/tfjs';
-import { fail } from '../errors.js';
+import * as tf from '@tensorflow/tfjs';
+import { fail, kindOf, requireProgram } from '../errors.js';
 import type { Message } from '../messages.js';
 import { Messenger } from '../stack.js';
 
@@ -47,6 +47,10 @@ export function condition<A extends unknown[], R>(
   fn: (...args: A) => R,
   data: Readonly<Record<string, tf.Tensor>>,
 ): (...args: A) => R {
+  requireProgram(fn, 'condition');
+  if (data === null || typeof data !== 'object' || Array.isArray(data) || data instanceof tf.Tensor) {
+    fail('invalid-argument', `condition: the data must be a record of observed values by site name, e.g. { x: tf.tensor1d([0.3, 1.2]) }, got ${kindOf(data)}`);
+  }
   return (...args) => {
     const messenger = new ConditionMessenger(data);
     const result = messenger.run(() => fn(...args));

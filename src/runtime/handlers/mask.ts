@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { fail } from '../errors.js';
+import { fail, requireProgram } from '../errors.js';
 import type { Message } from '../messages.js';
 import { Messenger } from '../stack.js';
 
@@ -26,5 +26,6 @@ export class MaskMessenger extends Messenger {
  * const partial = mask(model, observedFlags); // observedFlags: bool tensor over the data plate
  */
 export function mask<A extends unknown[], R>(fn: (...args: A) => R, m: tf.Tensor | boolean): (...args: A) => R {
+  requireProgram(fn, 'mask');
   return (...args) => new MaskMessenger(m).run(() => fn(...args));
 }

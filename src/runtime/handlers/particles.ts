@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { fail } from '../errors.js';
+import { fail, requireProgram } from '../errors.js';
 import type { Message } from '../messages.js';
 import { ChunkedRandomSource, currentRandom, popRandom, pushRandom, type RandomSource, type Stream } from '../rng.js';
 import { formatShape, padLeft } from '../shapes.js';
@@ -135,6 +135,7 @@ export function particles<A extends unknown[], R>(
   count: number,
   options: ParticlesOptions = {},
 ): (...args: A) => R {
+  requireProgram(fn, 'particles');
   return (...args) => {
     const dim = options.dim ?? inferParticleDim(fn, args);
     return new ParticlesMessenger(count, dim).run(() => fn(...args));

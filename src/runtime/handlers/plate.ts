@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { fail } from '../errors.js';
+import { fail, kindOf } from '../errors.js';
 import type { Message, PlateFrame, PlateMessage } from '../messages.js';
 import { formatShape, padLeft } from '../shapes.js';
 import { activeHandlers, apply, Messenger } from '../stack.js';
@@ -104,6 +104,9 @@ function allocateDim(name: string, requested: number | undefined): number {
  */
 export function plate<T>(name: string, size: number, body: (indices: tf.Tensor) => T, options: PlateOptions = {}): T {
   checkedSize(name, size);
+  if (typeof body !== 'function') {
+    fail('invalid-argument', `plate '${name}': the third argument must be the body, a function of the indices (plate(name, size, (i) => ..., { subsample })), got ${kindOf(body)}`, name);
+  }
   const [subsampleSize, given] = subsampleOf(name, size, options.subsample);
   const msg: PlateMessage = apply<PlateMessage>({
     type: 'plate',

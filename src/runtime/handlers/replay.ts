@@ -1,3 +1,4 @@
+import { requireProgram } from '../errors.js';
 import type { Message } from '../messages.js';
 import { Messenger } from '../stack.js';
 import type { Trace } from '../trace.js';
@@ -30,5 +31,6 @@ export class ReplayMessenger extends Messenger {
  * const modelTrace = trace(replay(model, guideTrace)).getTrace(x);
  */
 export function replay<A extends unknown[], R>(fn: (...args: A) => R, source: Trace): (...args: A) => R {
+  requireProgram(fn, 'replay');
   return (...args) => new ReplayMessenger(source).run(() => fn(...args));
 }

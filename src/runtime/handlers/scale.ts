@@ -1,4 +1,4 @@
-import { fail } from '../errors.js';
+import { fail, requireProgram } from '../errors.js';
 import type { Message } from '../messages.js';
 import { Messenger } from '../stack.js';
 
@@ -23,5 +23,6 @@ export class ScaleMessenger extends Messenger {
  * const annealed = scale(model, 0.5);
  */
 export function scale<A extends unknown[], R>(fn: (...args: A) => R, factor: number): (...args: A) => R {
+  requireProgram(fn, 'scale');
   return (...args) => new ScaleMessenger(factor).run(() => fn(...args));
 }

@@ -1,3 +1,4 @@
+import { requireProgram } from '../errors.js';
 import { ChunkedRandomSource, currentRandom, Stream, withRandom, type RandomSource } from '../rng.js';
 import { ensureSync } from '../stack.js';
 
@@ -10,6 +11,8 @@ import { ensureSync } from '../stack.js';
  * const tr2 = trace(seed(model, 42)).getTrace(); // identical values
  */
 export function seed<A extends unknown[], R>(fn: (...args: A) => R, s: number | string): (...args: A) => R {
+  requireProgram(fn, 'seed');
+  Stream.fromSeed(s); // refuse a bad seed here, not at the first run
   return (...args) => withSeed(s, () => fn(...args));
 }
 

@@ -1,3 +1,4 @@
+import { requireProgram } from '../errors.js';
 import type * as tf from '@tensorflow/tfjs';
 import type { Message } from '../messages.js';
 import { Messenger } from '../stack.js';
@@ -26,5 +27,6 @@ export function substitute<A extends unknown[], R>(
   fn: (...args: A) => R,
   values: Readonly<Record<string, tf.Tensor>>,
 ): (...args: A) => R {
+  requireProgram(fn, 'substitute');
   return (...args) => new SubstituteMessenger(values).run(() => fn(...args));
 }

@@ -1,3 +1,4 @@
+import { requireProgram } from '../errors.js';
 import * as tf from '@tensorflow/tfjs';
 import type { Message, SampleMessage } from '../messages.js';
 import { Messenger } from '../stack.js';
@@ -87,6 +88,7 @@ export interface TracedProgram<A extends unknown[], R> {
  * tr.sample('z').logProb.print();
  */
 export function trace<A extends unknown[], R>(fn: (...args: A) => R): TracedProgram<A, R> {
+  requireProgram(fn, 'trace');
   const traced = (...args: A): R => new TraceMessenger().run(() => fn(...args));
   return Object.assign(traced, {
     getTrace(...args: A): Trace {
