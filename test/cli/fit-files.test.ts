@@ -233,36 +233,65 @@ describe('the progress line (issue 17 item 9)', () => {
 });
 
 describe('Ctrl-C through npx (issue 17 item 9)', () => {
-  it('SIGINT to the process group of `npx roulette fit` (what Ctrl-C sends) stops the fit, saves the params, exits 130', async () => {
-    // A project with roulette as its dependency: `npx roulette` runs its bin, here a shim that runs this
-    // repository's sources (the installed package runs dist/cli/main.js the same way: npm exec -> sh -> node).
+  // A project with roulette as its dependency: `npx roulette` runs its bin, here a shim that runs this
+  // repository's sources (the installed package runs dist/cli/main.js the same way: npm exec -> sh -> node).
+  function npxProject(): string {
     const project = join(dir, 'project');
     mkdirSync(join(project, 'node_modules', '.bin'), { recursive: true });
-    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'npx-sigint-check', private: true, type: 'module' }));
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'npx-signal-check', private: true, type: 'module' }));
     const bin = join(project, 'node_modules', '.bin', 'roulette');
     writeFileSync(bin, `#!/bin/sh\nexec "${process.execPath}" --import "${join(root, 'node_modules/tsx/dist/loader.mjs')}" "${join(root, 'src/cli/main.ts')}" "$@"\n`);
     chmodSync(bin, 0o755);
-    const out = join(dir, 'npx-interrupted.json');
-    const npmEnv = Object.fromEntries(Object.entries(env).filter(([key]) => !/^npm_/i.test(key) || /^npm_config_(cache|registry|userconfig)$/i.test(key)));
-    const child = spawn('npx', ['--no', 'roulette', 'fit', join(root, LG), '--data', lgData, '--steps', '100000000', '--out', out], { cwd: project, env: npmEnv, detached: true });
+    return project;
+  }
+  const npmEnv = Object.fromEntries(Object.entries(env).filter(([key]) => !/^npm_/i.test(key) || /^npm_config_(cache|registry|userconfig)$/i.test(key)));
+
+  /** `npx roulette fit` in its own process group; `signal(child)` once the fit has run a little. */
+  async function npxFit(out: string, signal: (pid: number) => void): Promise<{ exit: { code: number | null; signal: NodeJS.Signals | null }; stdout: string; stderr: string }> {
+    const child = spawn('npx', ['--no', 'roulette', 'fit', join(root, LG), '--data', lgData, '--steps', '100000000', '--out', out], { cwd: npxProject(), env: npmEnv, detached: true });
     let stderr = '';
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     let sent = false;
-    const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-      child.stderr.on('data', (d: Buffer) => {
-        stderr += d.toString();
-        if (!sent && /^fit: .* 100000000 steps of elbo/m.test(stderr)) {
-          sent = true;
-          setTimeout(() => process.kill(-child.pid!, 'SIGINT'), 1500); // some steps first
-        }
+    try {
+      const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+        child.stderr.on('data', (d: Buffer) => {
+          stderr += d.toString();
+          if (!sent && /^fit: .* 100000000 steps of elbo/m.test(stderr)) {
+            sent = true;
+            setTimeout(() => signal(child.pid!), 1500); // some steps first
+          }
+        });
+        child.on('exit', (code, sig) => resolve({ code, signal: sig }));
       });
-      child.on('exit', (code, signal) => resolve({ code, signal }));
-    });
-    expect(sent, stderr).toBe(true);
+      expect(sent, stderr).toBe(true);
+      return { exit, stdout, stderr };
+    } finally {
+      // The group outlives npx when only npx was signalled: wait for the fit to save, then end the group.
+      const deadline = Date.now() + 20_000;
+      while (!existsSync(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      await new Promise((r) => setTimeout(r, 500));
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  it('SIGINT to the process group of `npx roulette fit` (what Ctrl-C sends) stops the fit, saves the params, exits 130', async () => {
+    const out = join(dir, 'npx-interrupted.json');
+    const { exit, stdout, stderr } = await npxFit(out, (pid) => process.kill(-pid, 'SIGINT'));
     // npm exec re-raises the signal its child ended with, or passes on the exit code: 130 either way in a shell.
     expect(exit.code === 130 || exit.signal === 'SIGINT', `${JSON.stringify(exit)}\n${stderr}`).toBe(true);
     expect(stdout).toMatch(/interrupted after \d+ of 100000000 steps/);
+    expect(Object.keys(savedParams(out)).sort()).toEqual(['a', 'b', 'theta']);
+  }, 90_000);
+
+  it('SIGTERM to the npx process alone ends npm and its sh; the fit sees its parent go, stops and saves', async () => {
+    const out = join(dir, 'npx-terminated.json');
+    await npxFit(out, (pid) => process.kill(pid, 'SIGTERM'));
+    expect(existsSync(out)).toBe(true);
     expect(Object.keys(savedParams(out)).sort()).toEqual(['a', 'b', 'theta']);
   }, 90_000);
 });

@@ -142,30 +142,45 @@ export async function fitCommand(argv: readonly string[]): Promise<number> {
   }
 }
 
-/** Ctrl-C (SIGINT) or SIGTERM: the first stops the fit after the current step, a second exits at once. */
+/**
+ * Ctrl-C (SIGINT) or SIGTERM: the first stops the fit after the current step, a second exits at once.
+ * Also the parent process going away: `kill <pid of npx>` (SIGTERM) ends npm and the `sh -c` it runs
+ * the command in, but not this process, which would otherwise fit on, orphaned, and never save.
+ */
 class Interrupt {
   readonly controller = new AbortController();
-  signal: 'SIGINT' | 'SIGTERM' | undefined;
+  signal: 'SIGINT' | 'SIGTERM' | 'parent-exit' | undefined;
   readonly #handlers = new Map<NodeJS.Signals, () => void>();
+  readonly #watch: ReturnType<typeof setInterval>;
 
   constructor() {
     for (const name of ['SIGINT', 'SIGTERM'] as const) {
       const handler = (): void => {
         if (this.signal) process.exit(this.code);
-        this.signal = name;
-        this.controller.abort();
+        this.#stop(name);
       };
       this.#handlers.set(name, handler);
       process.on(name, handler);
     }
+    const parent = process.ppid;
+    this.#watch = setInterval(() => {
+      if (process.ppid !== parent && !this.signal) this.#stop('parent-exit');
+    }, 500);
+    this.#watch.unref();
+  }
+
+  #stop(why: NonNullable<Interrupt['signal']>): void {
+    this.signal = why;
+    this.controller.abort();
   }
 
   get code(): number {
-    return this.signal === 'SIGTERM' ? 143 : 130;
+    return this.signal === 'SIGTERM' ? 143 : this.signal === 'parent-exit' ? 129 : 130;
   }
 
   dispose(): void {
     for (const [name, handler] of this.#handlers) process.off(name, handler);
+    clearInterval(this.#watch);
   }
 }
 
