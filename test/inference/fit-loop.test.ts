@@ -178,4 +178,20 @@ describe('loadParamsFor', () => {
     expect(getParamStore().names()).toEqual(['mu.w']);
     data.dispose();
   });
+
+  it('leaks no tensors: the scratch run is disposed, a second load assigns in place', async () => {
+    const data = tf.tensor1d(xs);
+    param('loc', 1);
+    param('scale', 1, { constraint: 'positive' });
+    const file = join(dir, 'mine.json');
+    await getParamStore().save(file);
+    await loadParamsFor(model, guide, [data], file);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) {
+      programParams(model, guide, [data]);
+      await loadParamsFor(model, guide, [data], file);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    data.dispose();
+  });
 });
