@@ -148,6 +148,7 @@ function optimizer(name: string, lr: LearningRate, rule: Rule, hostRule?: HostRu
     },
     ...(hostRule ? { applyHost: (entries: readonly HostGradient[]) => (hostUpdate(entries, hostRule), true) } : {}),
     state(params) {
+      if (!(params instanceof Map)) fail('invalid-argument', `${name}.state(params): params must be a Map from param names to their variables`, 'params');
       const saved: Record<string, Record<string, number[]>> = {};
       for (const [param, v] of params) {
         const own = slotNames.filter((s) => slots.has(v, s));
@@ -156,6 +157,10 @@ function optimizer(name: string, lr: LearningRate, rule: Rule, hostRule?: HostRu
       return { name, iterations, slots: saved };
     },
     setState(state, params) {
+      if (state === null || typeof state !== 'object' || typeof state.slots !== 'object' || state.slots === null) {
+        fail('invalid-argument', `${name}.setState: expected a state from optimizer.state(params) ({ name, iterations, slots }), got ${String(state)}`, 'state');
+      }
+      if (!(params instanceof Map)) fail('invalid-argument', `${name}.setState(state, params): params must be a Map from param names to their variables`, 'params');
       if (state.name !== name) {
         fail('invalid-argument', `${name}.setState: the state is ${String(state.name)}'s; an optimiser takes back only its own state (use ${String(state.name)}, or start its state afresh)`, 'state');
       }

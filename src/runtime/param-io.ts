@@ -41,6 +41,11 @@ function kindOf(stats: Stats): string {
   return 'not a regular file';
 }
 
+/** A path must be a non-empty string (a number or undefined would become a file named 'undefined'). */
+function checkPath(path: unknown, purpose: string): asserts path is string {
+  if (typeof path !== 'string' || path === '') fail('invalid-argument', `cannot ${purpose} a file: the path must be a non-empty string, got ${typeof path === 'string' ? "''" : String(path)}`, 'path');
+}
+
 const errno = (cause: unknown): string | undefined => (cause as NodeJS.ErrnoException | undefined)?.code;
 
 /** Where a write to `path` must go: `path` itself, or the end of its chain of symbolic links. */
@@ -53,6 +58,7 @@ interface WriteTarget {
 const MAX_LINKS = 40; // as Linux's ELOOP limit
 
 async function writeTarget(fs: Fs, paths: Paths, path: string, purpose: string): Promise<WriteTarget> {
+  checkPath(path, purpose);
   let target = paths.resolve(path);
   for (let links = 0; ; links++) {
     let stats: Stats;
@@ -102,6 +108,7 @@ export async function writeFileAtomic(path: string, text: string, purpose = 'wri
 
 /** Read a text file that must be a regular file (or a symbolic link to one). */
 export async function readRegularFile(path: string, purpose = 'read'): Promise<string> {
+  checkPath(path, purpose);
   const { fs } = await nodeFiles();
   let stats: Stats;
   try {

@@ -147,6 +147,8 @@ describe('resuming a fit: the optimiser state saved with the params', () => {
     const state = { name: 'rmsprop', iterations: 3, slots: {} };
     expect(() => adam().setState!(state, params())).toThrowError(/adam\.setState: the state is rmsprop's/);
     expect(() => adam().setState!({ name: 'adam', iterations: 3, slots: { loc: { m: [1, 2] } } }, params())).toThrowError(/slot 'm' of 'loc' has 2 values and the param 1/);
+    expect(() => adam().setState!(null as never, params())).toThrowError(/adam\.setState: expected a state from optimizer\.state\(params\)/);
+    expect(() => adam().state!({} as never)).toThrowError(/params must be a Map from param names to their variables/);
   });
 });
 

@@ -102,6 +102,8 @@ describe('loading params', () => {
     writeFileSync(path('broken.json'), '{"format": ');
     await expect(readParams(path('broken.json'))).rejects.toThrowError(/not JSON/);
     await expect(getParamStore().load(path('absent.json'))).rejects.toThrowError(/absent.json: no such file/);
+    await expect(getParamStore().save(undefined as never)).rejects.toThrowError(/the path must be a non-empty string, got undefined/);
+    await expect(getParamStore().load('')).rejects.toThrowError(/the path must be a non-empty string, got ''/);
   });
 
   it('reads through a symbolic link, and keeps the extras (meta, optimiser state) that save wrote', async () => {
