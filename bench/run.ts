@@ -17,6 +17,7 @@ import { nativeAddon } from './lib/kernels.js';
 import { describeKernels } from './lib/profile.js';
 import { estimatorSuite } from './suites/estimators.js';
 import { matmulSuite } from './suites/matmul.js';
+import { mcmcSuite } from './suites/mcmc.js';
 import { memorySuite } from './suites/memory.js';
 import { modelsSuite } from './suites/models.js';
 import { peersSuite } from './suites/peers.js';
@@ -24,7 +25,7 @@ import { tinyModelSuite } from './suites/tiny-model.js';
 import { vaeStepSuite } from './suites/vae-step.js';
 
 // In this order; peers last: loading WebPPL defines globals (sample, observe, _, ...) in the process.
-const SUITES = ['matmul', 'vae', 'tiny', 'estimators', 'memory', 'models', 'peers'] as const;
+const SUITES = ['matmul', 'vae', 'tiny', 'estimators', 'memory', 'models', 'mcmc', 'peers'] as const;
 type Suite = (typeof SUITES)[number];
 
 const { values: opts } = parseArgs({
@@ -159,6 +160,11 @@ async function main(): Promise<void> {
       if (w.vsReference) log(`    vs the issue's PyTorch ${w.vsReference.pytorchMs.join('-')} ms: ${w.vsReference.ratio.join('-')}x (<= 1.1x: ${w.vsReference.meetsTarget})`);
       if (w.compileNotes.length > 0) log(`    compile notes: ${w.compileNotes.join('; ')}`);
     }
+  }
+  if (chosen.includes('mcmc')) {
+    const r = mcmcSuite();
+    results['mcmc'] = r;
+    log(`mcmc: ${r.description}: bulk ESS min ${r.essBulk.min} / median ${r.essBulk.median} from ${r.gradientsAfterWarmup} gradients -> ${r.essPerGradient.min} / ${r.essPerGradient.median} ESS per gradient, ${r.essPerSecond.min} / ${r.essPerSecond.median} per second (${r.seconds} s); ${r.divergences} divergences; ${r.peer}`);
   }
   if (chosen.includes('peers')) {
     const r = await peersSuite(repeats);

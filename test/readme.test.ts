@@ -74,6 +74,7 @@ function tiny(words: readonly string[]): string[] {
   cap('--steps', 3);
   if (out[1] === 'eval') cap('--k', 2);
   cap('--draws', 50);
+  cap('--warmup', 50);
   return out;
 }
 
