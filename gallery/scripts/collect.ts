@@ -48,6 +48,12 @@ async function loadRegistry(root: string): Promise<readonly RegistryEntry[]> {
   return [...module.registry.values()];
 }
 
+/** examples/walkthroughs.ts: examples whose README holds their results. */
+async function loadWalkthroughs(root: string): Promise<readonly { name: string; description: string }[]> {
+  const module = (await tsImport(join(root, 'examples', 'walkthroughs.ts'), import.meta.url)) as { walkthroughs: readonly { name: string; description: string }[] };
+  return module.walkthroughs;
+}
+
 const readText = (path: string): string | null => (existsSync(path) ? readFileSync(path, 'utf8') : null);
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -333,6 +339,19 @@ export async function collectSite(root: string, options: { results: string; play
       images: entry.images !== undefined || found.pictures.length > 0,
     };
   });
+  for (const walk of await loadWalkthroughs(root)) {
+    const dir = join(root, 'examples', walk.name);
+    examples.push({
+      name: walk.name,
+      description: walk.description,
+      estimators: [],
+      readme: readText(join(dir, 'README.md')),
+      sources: readSources(dir, root),
+      ...readResults(join(results, walk.name)),
+      images: false,
+      walkthrough: true,
+    });
+  }
   return {
     examples,
     index: {
@@ -347,6 +366,7 @@ export async function collectSite(root: string, options: { results: string; play
           ...e.gradientVariance.map((g) => `${g.file.replace(/\.json$/, '')} (gradient estimators)`),
         ],
         images: e.images,
+        ...(e.walkthrough ? { walkthrough: true } : {}),
       })),
       playground: options.playground,
     },

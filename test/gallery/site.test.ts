@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registry } from '../../examples/registry.js';
+import { walkthroughs } from '../../examples/walkthroughs.js';
 import { buildGallery, collectErrors, GALLERY_RESULTS, launchBrowser, serveStatic } from './browser.js';
 
 /**
@@ -201,6 +202,25 @@ describe('gallery site (npm run gallery)', () => {
         if (registry.get(name)!.images && expected.pictures.length === 0) {
           await expect(page.locator('.missing', { hasText: 'No pictures committed' }).count()).resolves.toBe(1);
         }
+      });
+    });
+  }
+
+  for (const walk of walkthroughs) {
+    it(`${walk.name} (a walk-through): its README with its tables, its model source, listed on the index`, async () => {
+      const readme = readFileSync(join(ROOT, 'examples', walk.name, 'README.md'), 'utf8');
+      const tables = readme.split('\n').filter((line) => /^\|\s*---/.test(line)).length;
+      expect(tables, `${walk.name}/README.md holds its results as tables`).toBeGreaterThan(0);
+      await visit(`${walk.name}.html`, async (page) => {
+        await expect(page.locator('h1').textContent()).resolves.toBe(walk.name);
+        await expect(page.locator('.lede').textContent()).resolves.toBe(walk.description);
+        await expect(page.locator('main table').count()).resolves.toBeGreaterThanOrEqual(tables);
+        await expect(page.locator('pre.source').count()).resolves.toBe(existsSync(join(ROOT, 'examples', walk.name, 'model.ppl')) ? 1 : 0);
+        await expect(page.locator('.missing').count()).resolves.toBe(0);
+      });
+      await visit('index.html', async (page) => {
+        const item = page.locator('ul.examples li', { has: page.locator(`a[href="${walk.name}.html"]`) });
+        await expect(item.textContent()).resolves.toContain(walk.description);
       });
     });
   }

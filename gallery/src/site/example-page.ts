@@ -114,6 +114,7 @@ function gradientVarianceSection(gradientVariance: GradientVariance): HTMLElemen
 export function renderExample(example: ExamplePage): void {
   const main = page(example.name, example.description, [['index.html', 'all examples'], ['diagnostics.html', 'diagnostics']]);
   const none =
+    example.walkthrough !== true &&
     example.runs.length === 0 &&
     example.fineTunes.length === 0 &&
     example.meetingTimes.length === 0 &&

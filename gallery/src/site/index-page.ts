@@ -18,7 +18,7 @@ export function renderIndex(index: IndexPage): void {
             h('a', { href: `${e.name}.html` }, e.name),
             ' — ',
             e.description,
-            h('span', { class: 'results' }, e.results.length > 0 ? ` (results: ${e.results.join(', ')})` : ' (no results committed yet)'),
+            h('span', { class: 'results' }, e.walkthrough ? ' (walk-through: commands and results on its page)' : e.results.length > 0 ? ` (results: ${e.results.join(', ')})` : ' (no results committed yet)'),
           ),
         ),
       ),

@@ -1,13 +1,18 @@
 /**
  * The small subset of Markdown the project's READMEs and summaries use: headings, paragraphs, fenced
- * code, pipe tables, "- " lists and `code` spans. Everything becomes text nodes (no HTML passes
+ * and indented (four-space) code, pipe tables, "- " lists, `code` spans and *emphasis*. Everything becomes text nodes (no HTML passes
  * through), so a README cannot inject markup into the page.
  */
 import { h, type Child } from './dom.js';
 
-/** `code` spans inside a line of text. */
+/** *emphasis* inside text: the stars hug the words, so a product `a * b` stays as written. */
+function emphasis(text: string): Child[] {
+  return text.split(/(\*[^\s*](?:[^*]*[^\s*])?\*)/).map((part, i) => (i % 2 === 1 ? h('em', {}, part.slice(1, -1)) : part));
+}
+
+/** `code` spans and *emphasis* inside a line of text. */
 function inline(text: string): Child[] {
-  return text.split(/(`[^`]+`)/).map((part) => (part.startsWith('`') && part.endsWith('`') && part.length > 1 ? h('code', {}, part.slice(1, -1)) : part));
+  return text.split(/(`[^`]+`)/).flatMap((part) => (part.startsWith('`') && part.endsWith('`') && part.length > 1 ? [h('code', {}, part.slice(1, -1))] : emphasis(part)));
 }
 
 const cells = (row: string): string[] => row.trim().replace(/^\|/, '').replace(/\|$/, '').split('|').map((c) => c.trim());
@@ -54,6 +59,10 @@ export function markdown(text: string, options: { headingOffset?: number; dropTi
       out.append(h(`h${level}` as 'h2', {}, ...inline(heading[2]!)));
     } else if (line.trimStart().startsWith('|')) {
       out.append(table(take((l) => l.trimStart().startsWith('|'))));
+    } else if (line.startsWith('    ')) {
+      // An indented code block runs on over blank lines between indented ones.
+      const code = take((l) => l.startsWith('    ') || (l.trim() === '' && (lines[i + 1] ?? '').startsWith('    ')));
+      out.append(h('pre', {}, h('code', {}, code.map((l) => l.slice(4)).join('\n'))));
     } else if (line.startsWith('- ')) {
       // An item runs on over indented continuation lines.
       const items: string[] = [];

@@ -138,6 +138,8 @@ export interface ExamplePage {
   /** True for models of images: the page shows a picture grid or says there is none yet. */
   readonly images: boolean;
   readonly pictures: readonly Pictures[];
+  /** A walk-through (examples/walkthroughs.ts): its README holds the results, no result files. */
+  readonly walkthrough?: boolean;
 }
 
 /** examples/vae-mnist/per-digit.ts: meeting times on copies of one digit at a time. */
@@ -243,6 +245,8 @@ export interface IndexEntry {
   /** Estimators with committed results. */
   readonly results: readonly string[];
   readonly images: boolean;
+  /** A walk-through (examples/walkthroughs.ts): its README holds the results. */
+  readonly walkthrough?: boolean;
 }
 
 export interface IndexPage {
