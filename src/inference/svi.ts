@@ -70,6 +70,9 @@ export interface Svi<A extends unknown[]> {
    * const r = await fit.fit({ steps: 5000, earlyStopping: { patience: 200, minDelta: 0.01 } }, data);
    */
   fit(options: FitOptions, ...args: A): Promise<FitResult>;
+  /** The programs being fitted: `summary(fit, args)` and `importance(fit.model, fit.guide, args)` read them. */
+  readonly model: Program<A>;
+  readonly guide: Program<A>;
   readonly optimizer: Optimizer;
   /** Steps taken. */
   readonly steps: number;
@@ -168,6 +171,8 @@ export function svi<A extends unknown[]>(model: Program<A>, guide: Program<A>, o
   };
 
   const self: Svi<A> = {
+    model,
+    guide,
     optimizer,
     fit: (fitOptions, ...args) => fitLoop(self, fitOptions, args),
     get steps() {

@@ -60,6 +60,8 @@ describe('summary of a guide', () => {
     expect(withModel.sites[0]!.mean[0]).toBeCloseTo(own.sites[0]!.mean[0]!, 5);
     expect(withModel.sites[2]!.mean[0]).toBeCloseTo(2 * withModel.sites[0]!.mean[0]!, 4);
     expect(withModel.sites[2]!.kind).toBe('deterministic');
+    // A fit is a source too: it carries its model and guide.
+    expect(summary(fit, [x], { draws: 2000, seed: 3 })).toEqual(withModel);
     x.dispose();
   });
 });
