@@ -177,14 +177,16 @@ const PROCESS_EVENTS = ['uncaughtException', 'unhandledRejection'] as const;
  * handler added since the call, so Node reports errors as it always does.
  */
 function keepProcessHandlers(): () => void {
-  if (!isNode || typeof process.listeners !== 'function') return () => {};
+  // Through globalThis: the browser build must not name Node's process (test/browser-build.test.ts).
+  const node = globalThis.process;
+  if (!isNode || typeof node?.listeners !== 'function') return () => {};
   const events = PROCESS_EVENTS as readonly string[];
-  const listeners = (event: string): Function[] => (process.listeners as (e: string) => Function[])(event);
+  const listeners = (event: string): Function[] => (node.listeners as (e: string) => Function[])(event);
   const before = new Map(events.map((event) => [event, new Set(listeners(event))] as const));
   return () => {
     for (const event of events) {
       for (const listener of listeners(event)) {
-        if (!before.get(event)!.has(listener)) process.removeListener(event, listener as (...args: unknown[]) => void);
+        if (!before.get(event)!.has(listener)) node.removeListener(event, listener as (...args: unknown[]) => void);
       }
     }
   };
