@@ -1,6 +1,6 @@
 """Reference values for roulette's prior distributions, from scipy in float64.
 
-Writes test/fixtures/distribution-reference.json, which test/distributions-reference.test.ts reads
+Writes test/fixtures/distribution-reference.json, which test/dsl/distributions/reference.test.ts reads
 (the test needs no Python). Run from the repository root after changing a case:
 
     python3 scripts/reference/distributions.py

@@ -245,7 +245,7 @@ const FIT_SPECS = {
 /**
  * Let the event loop run (signals, timers, I/O): setImmediate in Node (a zero timeout waits at least
  * a millisecond there), a zero timeout in browsers. Read through globalThis: browsers have no
- * setImmediate (test/browser-build.test.ts).
+ * setImmediate (test/package/browser-build.test.ts).
  */
 const yieldToEventLoop = (): Promise<void> => {
   const immediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;

@@ -177,7 +177,7 @@ const PROCESS_EVENTS = ['uncaughtException', 'unhandledRejection'] as const;
  * handler added since the call, so Node reports errors as it always does.
  */
 function keepProcessHandlers(): () => void {
-  // Through globalThis: the browser build must not name Node's process (test/browser-build.test.ts).
+  // Through globalThis: the browser build must not name Node's process (test/package/browser-build.test.ts).
   const node = globalThis.process;
   if (!isNode || typeof node?.listeners !== 'function') return () => {};
   const events = PROCESS_EVENTS as readonly string[];

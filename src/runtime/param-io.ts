@@ -11,7 +11,7 @@ import type { ParamFileExtras, ParamSnapshot, ParamStore } from './param-store.j
  *
  * This module is reachable from roulette's main entry, so Node's file modules are imported on demand
  * through variable specifiers: browser bundlers follow a literal `import('node:fs/promises')` (Vite
- * swaps in an empty stub and warns). test/browser-build.test.ts checks it.
+ * swaps in an empty stub and warns). test/package/browser-build.test.ts checks it.
  */
 
 type Fs = typeof import('node:fs/promises');

@@ -94,7 +94,7 @@ describe(`the packed ${pkg.name} installed into an empty project`, () => {
     expect(r.code, r.stderr).toBe(0);
     const m = /posterior mean (\S+) sd (\S+)/.exec(r.stdout);
     expect(m, r.stdout).not.toBeNull();
-    // exact posterior: precision 1/100 + 5/0.25, mean (10.5 / 0.25) / precision (as test/readme.test.ts)
+    // exact posterior: precision 1/100 + 5/0.25, mean (10.5 / 0.25) / precision (as test/docs/readme.test.ts)
     const precision = 1 / 100 + 5 / 0.25;
     expect(Math.abs(Number(m![1]) - 42 / precision)).toBeLessThan(0.05);
     expect(Math.abs(Number(m![2]) * Math.sqrt(precision) - 1)).toBeLessThan(0.15);
