@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { halfCauchy, normal } from '../../src/dsl/distributions/index.js';
-import { factor, observe, sample } from '../../src/dsl/primitives.js';
-import { mcmc, nuts, summary, type McmcResult } from '../../src/inference/index.js';
-import { plate } from '../../src/runtime/index.js';
-import { eightSchoolsExact, eightSchoolsModel, SIGMA, Y } from '../helpers/eight-schools.js';
+import { halfCauchy, normal } from '../../../src/dsl/distributions/index.js';
+import { factor, observe, sample } from '../../../src/dsl/primitives.js';
+import { mcmc, nuts, summary, type McmcResult } from '../../../src/inference/index.js';
+import { plate } from '../../../src/runtime/index.js';
+import { eightSchoolsExact, eightSchoolsModel, SIGMA, Y } from '../../helpers/eight-schools.js';
 
 /**
  * NUTS on eight schools against quadrature (Done means of issue 21): the non-centred model's posterior

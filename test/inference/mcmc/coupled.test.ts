@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { normal } from '../../src/dsl/distributions/index.js';
-import { sample } from '../../src/dsl/primitives.js';
-import { coupled, hmc, unbiasedMcmc } from '../../src/inference/index.js';
+import { normal } from '../../../src/dsl/distributions/index.js';
+import { sample } from '../../../src/dsl/primitives.js';
+import { coupled, hmc, unbiasedMcmc } from '../../../src/inference/index.js';
 
 /**
  * Coupled HMC (Heng & Jacob 2019) with the time-averaged estimator: unbiased for the mean of a

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { essOf, hmc, mcmc, nuts, splitChains, type Kernel, type McmcResult } from '../../src/inference/index.js';
-import { drawMomentum, hamiltonian, type Needs, type PhasePoint, type Point } from '../../src/inference/mcmc/integrator.js';
-import type { Stream } from '../../src/runtime/rng.js';
-import { correlatedGaussian, covariance, DIM, MEAN } from '../helpers/correlated-gaussian.js';
+import { essOf, hmc, mcmc, nuts, splitChains, type Kernel, type McmcResult } from '../../../src/inference/index.js';
+import { drawMomentum, hamiltonian, type Needs, type PhasePoint, type Point } from '../../../src/inference/mcmc/integrator.js';
+import type { Stream } from '../../../src/runtime/rng.js';
+import { correlatedGaussian, covariance, DIM, MEAN } from '../../helpers/correlated-gaussian.js';
 
 /**
  * NUTS on a 100-d correlated Gaussian: the draws' mean, variances and lag-one covariances, each
@@ -76,7 +76,7 @@ function* brokenLeapfrog(z: PhasePoint, eps: number, inverseMass: Float64Array):
   return { point, p: half };
 }
 
-function* brokenTransition(point: Point, eps: number, inverseMass: Float64Array, rng: Stream): Needs<import('../../src/inference/mcmc/hmc.js').Transition> {
+function* brokenTransition(point: Point, eps: number, inverseMass: Float64Array, rng: Stream): Needs<import('../../../src/inference/mcmc/hmc.js').Transition> {
   const z0 = { point, p: drawMomentum(() => rng.normal(), inverseMass) };
   let z = z0;
   for (let i = 0; i < 10; i++) z = yield* brokenLeapfrog(z, eps, inverseMass);

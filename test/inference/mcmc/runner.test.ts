@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { bernoulli, gamma, normal, poisson } from '../../src/dsl/distributions/index.js';
-import { observe, sample } from '../../src/dsl/primitives.js';
-import { diagnose, essOf, hmc, mcmc, nuts, rhatOf, summary } from '../../src/inference/index.js';
-import { RouletteError } from '../../src/runtime/errors.js';
-import { plate } from '../../src/runtime/index.js';
-import { Stream } from '../../src/runtime/rng.js';
+import { bernoulli, gamma, normal, poisson } from '../../../src/dsl/distributions/index.js';
+import { observe, sample } from '../../../src/dsl/primitives.js';
+import { diagnose, essOf, hmc, mcmc, nuts, rhatOf, summary } from '../../../src/inference/index.js';
+import { RouletteError } from '../../../src/runtime/errors.js';
+import { plate } from '../../../src/runtime/index.js';
+import { Stream } from '../../../src/runtime/rng.js';
 
 /** The runner: a conjugate posterior through a positive support, seeds, the loop form, memory, errors. */
 
