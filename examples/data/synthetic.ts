@@ -3,7 +3,7 @@
  * seeded stream. Shared by examples/registry.ts (training, then test rows from one stream) and the
  * playground page (the training rows), so both show the same numbers; browser-safe.
  */
-import type { Stream } from '../../src/runtime/rng.js';
+import type { Stream } from '../../src/index.js';
 
 /** `count` rows of `dim` normals, row-major: mean(row, j) + sd * N(0, 1). */
 export function gaussianRows(count: number, dim: number, stream: Stream, mean: (row: number, j: number) => number, sd: number): Float32Array {

@@ -8,10 +8,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { biasVariance, type BiasVarianceResult, type MeasuredEstimator } from '../../src/inference/diagnostics/index.js';
-import { mlrr } from '../../src/inference/mlrr.js';
-import { mlss } from '../../src/inference/mlss.js';
-import { sumo } from '../../src/inference/sumo.js';
+import { biasVariance, type BiasVarianceResult, type MeasuredEstimator, mlrr, mlss, sumo } from '../../src/inference/index.js';
 import { ready, Stream } from '../../src/index.js';
 import { dataset, exactProblem, perturbedOptimum } from './linear-gaussian.js';
 import { loglogPanels, type Series } from './svg-plot.js';

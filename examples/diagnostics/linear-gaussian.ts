@@ -1,8 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { normal } from '../../src/dsl/distributions/index.js';
-import { observe, sample } from '../../src/dsl/primitives.js';
-import type { ExactProblem } from '../../src/inference/diagnostics/index.js';
-import { plate, Stream } from '../../src/runtime/index.js';
+import { dist, observe, plate, sample, Stream } from '../../src/index.js';
+import type { ExactProblem } from '../../src/inference/index.js';
 
 /**
  * Shi & Cornish sec. 7.1: z, x in R^D, p(z) = N(theta, I), p(x | z) = N(z, I), q(z | x) = N(A x + b, 2/3 I).
@@ -52,12 +50,12 @@ export function exactProblem(x: Float32Array, setting: LinearGaussianSetting, co
     problem: (copies, theta) => ({
       model: () =>
         plate('data', copies, () => {
-          const z = sample('z', normal(theta, 1).toEvent(1));
-          observe('x', normal(z, 1).toEvent(1), xs);
+          const z = sample('z', dist.normal(theta, 1).toEvent(1));
+          observe('x', dist.normal(z, 1).toEvent(1), xs);
         }),
       guide: () =>
         plate('data', copies, () => {
-          sample('z', normal(guideMean, GUIDE_SD).toEvent(1));
+          sample('z', dist.normal(guideMean, GUIDE_SD).toEvent(1));
         }),
       args: [],
       vectorize: true,

@@ -11,9 +11,8 @@ import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { normal } from '../../src/dsl/distributions/index.js';
-import { observe, param, sample } from '../../src/dsl/primitives.js';
+import { clearParamStore, getParamStore, observe, param, plate, ready, sample, Stream } from '../../src/index.js';
 import { cisir, iwae, mlrr, mlss, sgd, svi, sumo, type Estimator } from '../../src/inference/index.js';
-import { clearParamStore, getParamStore, plate, ready, Stream } from '../../src/index.js';
 import { dataset, GUIDE_SD, perturbedOptimum } from './linear-gaussian.js';
 import { loglogPanels } from './svg-plot.js';
 

@@ -1,4 +1,4 @@
-import { Stream } from '../../src/runtime/rng.js';
+import { Stream } from '../../src/index.js';
 import { rowsSplit, type GalleryExample } from '../registry.js';
 import { FIGURE_EIGHT_NOISE, figureEightPoints, figureEightVae } from './model.js';
 

@@ -1,9 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { normal } from '../../src/dsl/distributions/index.js';
-import { mlp } from '../../src/dsl/nn.js';
-import { observe, param, sample } from '../../src/dsl/primitives.js';
-import { plate } from '../../src/runtime/index.js';
-import { Stream } from '../../src/runtime/rng.js';
+import { dist, nn, observe, param, plate, sample, Stream } from '../../src/index.js';
 
 /**
  * Shi & Cornish sec. 7.2: a 1-d latent VAE for a 2-d figure-eight density.
@@ -12,14 +8,14 @@ import { Stream } from '../../src/runtime/rng.js';
  */
 export function figureEightVae(options: { readonly hidden?: readonly number[] } = {}) {
   const hidden = options.hidden ?? [50, 50, 50];
-  const decoder = mlp('decoder', [1, ...hidden, 2], { activation: 'leakyRelu' });
-  const encoder = mlp('encoder', [2, ...hidden, 2], { activation: 'leakyRelu' });
+  const decoder = nn.mlp('decoder', [1, ...hidden, 2], { activation: 'leakyRelu' });
+  const encoder = nn.mlp('encoder', [2, ...hidden, 2], { activation: 'leakyRelu' });
 
   const model = (x: tf.Tensor): void => {
     const variance = param('decoder.variance', () => tf.fill([2], 0.02), { constraint: 'positive' });
     plate('data', x.shape[0]!, () => {
-      const z = sample('z', normal(tf.zeros([1]), 1).toEvent(1));
-      observe('x', normal(decoder(z), tf.sqrt(variance)).toEvent(1), x);
+      const z = sample('z', dist.normal(tf.zeros([1]), 1).toEvent(1));
+      observe('x', dist.normal(decoder(z), tf.sqrt(variance)).toEvent(1), x);
     });
   };
 
@@ -27,7 +23,7 @@ export function figureEightVae(options: { readonly hidden?: readonly number[] } 
     plate('data', x.shape[0]!, () => {
       const h = encoder(x);
       const [loc, raw] = tf.split(h, 2, -1) as [tf.Tensor, tf.Tensor];
-      sample('z', normal(loc, tf.add(tf.softplus(raw), 1e-4)).toEvent(1));
+      sample('z', dist.normal(loc, tf.add(tf.softplus(raw), 1e-4)).toEvent(1));
     });
   };
   return { model, guide };

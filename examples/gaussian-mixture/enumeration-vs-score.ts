@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { parseArgs } from 'node:util';
 import { adam, drawWeighted, elbo, svi } from '../../src/inference/index.js';
-import { clearParamStore, ready, Stream } from '../../src/runtime/index.js';
+import { clearParamStore, ready, Stream } from '../../src/index.js';
 import { mixtureRows } from '../data/synthetic.js';
 import { gaussianMixture } from './model.js';
 

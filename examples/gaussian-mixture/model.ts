@@ -1,8 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { categorical, normal } from '../../src/dsl/distributions/index.js';
-import { mlp } from '../../src/dsl/nn.js';
-import { observe, param, sample } from '../../src/dsl/primitives.js';
-import { plate } from '../../src/runtime/index.js';
+import { dist, nn, observe, param, plate, sample } from '../../src/index.js';
 
 /**
  * The Gaussian mixture of model.ppl in TypeScript (the same sites, params and net): c ~ Categorical(logits = mixing),
@@ -12,21 +9,21 @@ import { plate } from '../../src/runtime/index.js';
  */
 export function gaussianMixture(components = 3, options: { readonly enumerate?: boolean } = {}) {
   if (options.enumerate) return enumeratedMixture(components);
-  const assign = mlp('assign', [2, 16, components]);
+  const assign = nn.mlp('assign', [2, 16, components]);
   const model = (x: tf.Tensor): void => {
     const mixing = param('mixing', tf.zeros([components]));
     const locs = param('locs', tf.tensor2d([[-2, 0], [0, 2], [2, 0]].slice(0, components)));
     const scale = param('scale', tf.fill([], 1), { constraint: 'positive' });
     plate('data', x.shape[0]!, () => {
-      const c = sample('c', categorical({ logits: mixing }));
+      const c = sample('c', dist.categorical({ logits: mixing }));
       // locs[c] as a one-hot product: tf.gather's gradient has no kernel on the wasm backend.
       const chosen = tf.sum(tf.mul(tf.expandDims(tf.oneHot(tf.cast(c, 'int32'), components), -1), locs), -2);
-      observe('x', normal(chosen, scale).toEvent(1), x);
+      observe('x', dist.normal(chosen, scale).toEvent(1), x);
     });
   };
   const guide = (x: tf.Tensor): void => {
     plate('data', x.shape[0]!, () => {
-      sample('c', categorical({ logits: assign(x) }));
+      sample('c', dist.categorical({ logits: assign(x) }));
     });
   };
   return { model, guide };
@@ -39,9 +36,9 @@ function enumeratedMixture(components: number) {
     const scale = param('scale', tf.fill([], 1), { constraint: 'positive' });
     plate('data', x.shape[0]!, () => {
       // c holds every component at once, on a dim left of the data: locs[c] and x's log-prob broadcast over it.
-      const c = sample('c', categorical({ logits: mixing }), { enumerate: true });
+      const c = sample('c', dist.categorical({ logits: mixing }), { enumerate: true });
       const chosen = tf.sum(tf.mul(tf.expandDims(tf.oneHot(tf.cast(c, 'int32'), components), -1), locs), -2);
-      observe('x', normal(chosen, scale).toEvent(1), x);
+      observe('x', dist.normal(chosen, scale).toEvent(1), x);
     });
   };
   const guide = (_x: tf.Tensor): void => {};

@@ -1,7 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { normal } from '../../src/dsl/distributions/index.js';
-import { observe, param, sample } from '../../src/dsl/primitives.js';
-import { plate } from '../../src/runtime/index.js';
+import { dist, observe, param, plate, sample } from '../../src/index.js';
 
 /**
  * The linear Gaussian model of model.ppl in TypeScript (the same sites and params): z ~ N(theta, I),
@@ -15,8 +13,8 @@ export function linearGaussian(options: { readonly subsample?: number } = {}) {
       'data',
       x.shape[0]!,
       (idx) => {
-        const z = sample('z', normal(theta, 1).toEvent(1));
-        observe('x', normal(z, 1).toEvent(1), options.subsample === undefined ? x : tf.gather(x, idx));
+        const z = sample('z', dist.normal(theta, 1).toEvent(1));
+        observe('x', dist.normal(z, 1).toEvent(1), options.subsample === undefined ? x : tf.gather(x, idx));
       },
       plateOptions,
     );
@@ -29,7 +27,7 @@ export function linearGaussian(options: { readonly subsample?: number } = {}) {
       x.shape[0]!,
       (idx) => {
         const xb = options.subsample === undefined ? x : tf.gather(x, idx);
-        sample('z', normal(tf.add(tf.mul(xb, a), b), Math.sqrt(2 / 3)).toEvent(1));
+        sample('z', dist.normal(tf.add(tf.mul(xb, a), b), Math.sqrt(2 / 3)).toEvent(1));
       },
       plateOptions,
     );

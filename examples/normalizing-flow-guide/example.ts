@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { param } from '../../src/dsl/primitives.js';
-import { Stream } from '../../src/runtime/rng.js';
+import { param, Stream } from '../../src/index.js';
 import type { GalleryData, GalleryExample, Split } from '../registry.js';
 import { BANANA_NOISE, bananaModel, exactLogMarginal, flowGuide } from './model.js';
 

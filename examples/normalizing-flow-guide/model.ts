@@ -1,9 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { normal } from '../../src/dsl/distributions/index.js';
-import { observe, param, sample } from '../../src/dsl/primitives.js';
-import { CouplingFlow, type CouplingLayer } from '../../src/inference/autoguide/coupling.js';
+import { dist, observe, param, plate, sample } from '../../src/index.js';
+import { CouplingFlow, type CouplingLayer } from '../../src/inference/index.js';
 import { zeroOutputMlp } from '../../src/inference/autoguide/mlp.js';
-import { plate } from '../../src/runtime/index.js';
 
 /** Observation noise sd: small against the prior, so the posterior hugs the parabola z2 = mean(x) - z1^2. */
 export const BANANA_NOISE = 0.3;
@@ -16,12 +14,12 @@ export const BANANA_NOISE = 0.3;
  */
 export function bananaModel(x: tf.Tensor): void {
   const theta = param('prior.loc', () => tf.zeros([2]));
-  const z = sample('z', normal(theta, 1).toEvent(1));
+  const z = sample('z', dist.normal(theta, 1).toEvent(1));
   const [z1, z2] = tf.split(z, 2, -1) as [tf.Tensor, tf.Tensor];
   // Drop the split's trailing 1 so the particle dim (left of the data plate) broadcasts against x.
   const mean = tf.squeeze(tf.add(z2, tf.square(z1)), [z.rank - 1]);
   plate('data', x.shape[0]!, () => {
-    observe('x', normal(mean, BANANA_NOISE), x);
+    observe('x', dist.normal(mean, BANANA_NOISE), x);
   });
 }
 

@@ -1,5 +1,4 @@
-import { param } from '../../src/dsl/primitives.js';
-import { Stream } from '../../src/runtime/rng.js';
+import { param, Stream } from '../../src/index.js';
 import { rowsSplit, type GalleryData, type GalleryExample } from '../registry.js';
 import { exactLogLikelihood, NOISE_VARIANCE, ppca } from './model.js';
 

@@ -1,8 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { normal } from '../../src/dsl/distributions/index.js';
-import { observe, param, sample } from '../../src/dsl/primitives.js';
-import { plate } from '../../src/runtime/index.js';
-import { Stream } from '../../src/runtime/rng.js';
+import { dist, observe, param, plate, sample, Stream } from '../../src/index.js';
 
 /** Observation variance of Ruiz et al.'s PPCA (sec. 6.1): fixed, not learned. */
 export const NOISE_VARIANCE = 0.1;
@@ -30,8 +27,8 @@ export function ppca(options: { readonly dim: number; readonly latent: number; r
     const theta0 = param('theta0', () => tf.zeros([dim]));
     const theta1 = param('theta1', () => tf.tensor2d(loadings, [latent, dim]));
     plate('data', x.shape[0]!, () => {
-      const z = sample('z', normal(tf.zeros([latent]), 1).toEvent(1));
-      observe('x', normal(tf.add(theta0, linear(z, theta1)), Math.sqrt(NOISE_VARIANCE)).toEvent(1), x);
+      const z = sample('z', dist.normal(tf.zeros([latent]), 1).toEvent(1));
+      observe('x', dist.normal(tf.add(theta0, linear(z, theta1)), Math.sqrt(NOISE_VARIANCE)).toEvent(1), x);
     });
   };
 
@@ -40,7 +37,7 @@ export function ppca(options: { readonly dim: number; readonly latent: number; r
     const b = param('encoder.b', () => tf.zeros([latent]));
     const s = param('encoder.scale', () => tf.ones([latent]), { constraint: 'positive' });
     plate('data', x.shape[0]!, () => {
-      sample('z', normal(tf.add(linear(x, a), b), s).toEvent(1));
+      sample('z', dist.normal(tf.add(linear(x, a), b), s).toEvent(1));
     });
   };
   return { model, guide };

@@ -1,8 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { bernoulli } from '../../src/dsl/distributions/index.js';
-import { dense, mlp } from '../../src/dsl/nn.js';
-import { observe, param, sample } from '../../src/dsl/primitives.js';
-import { plate } from '../../src/runtime/index.js';
+import { dist, nn, observe, param, plate, sample } from '../../src/index.js';
 
 export interface SbnConfig {
   /** Binary latent units (Mnih & Gregor / NVIL use 200; 50 is cheaper). */
@@ -22,20 +19,20 @@ export interface SbnConfig {
  */
 export function sigmoidBeliefNet(config: SbnConfig) {
   const { latent } = config;
-  const decoder = dense('decoder', latent, 784, config.outputBias ? { biasInit: config.outputBias } : {});
-  const encoder = mlp('encoder', [784, ...config.encoderHidden, latent]);
+  const decoder = nn.dense('decoder', latent, 784, config.outputBias ? { biasInit: config.outputBias } : {});
+  const encoder = nn.mlp('encoder', [784, ...config.encoderHidden, latent]);
 
   const model = (x: tf.Tensor): void => {
     const priorLogits = param('prior.logits', () => tf.zeros([latent]));
     plate('data', x.shape[0]!, () => {
-      const h = sample('h', bernoulli({ logits: priorLogits }).toEvent(1));
-      observe('x', bernoulli({ logits: decoder(h) }).toEvent(1), x);
+      const h = sample('h', dist.bernoulli({ logits: priorLogits }).toEvent(1));
+      observe('x', dist.bernoulli({ logits: decoder(h) }).toEvent(1), x);
     });
   };
 
   const guide = (x: tf.Tensor): void => {
     plate('data', x.shape[0]!, () => {
-      sample('h', bernoulli({ logits: encoder(x) }).toEvent(1));
+      sample('h', dist.bernoulli({ logits: encoder(x) }).toEvent(1));
     });
   };
   return { model, guide };

@@ -1,13 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { bernoulli, multivariateNormal, normal } from '../../src/dsl/distributions/index.js';
-import { mlp, type Activation } from '../../src/dsl/nn.js';
-import { observe, sample } from '../../src/dsl/primitives.js';
-import { plate } from '../../src/runtime/index.js';
+import { dist, nn, observe, plate, sample } from '../../src/index.js';
 
 export interface VaeConfig {
   readonly latent: number;
   readonly hidden: readonly number[];
-  readonly activation?: Activation;
+  readonly activation?: nn.Activation;
   /** Initial decoder output bias (Burda et al.: the logit of the mean training image). */
   readonly outputBias?: tf.Tensor;
   /**
@@ -26,20 +23,20 @@ export interface VaeConfig {
 export function vae(config: VaeConfig) {
   const { latent, hidden } = config;
   const activation = config.activation ?? 'tanh';
-  const decoder = mlp('decoder', [latent, ...hidden, 784], {
+  const decoder = nn.mlp('decoder', [latent, ...hidden, 784], {
     activation,
     ...(config.outputBias ? { outputBiasInit: config.outputBias } : {}),
   });
   const full = config.guideCovariance === 'full';
-  const encoder = mlp('encoder', [784, ...hidden, 2 * latent + (full ? latent * latent : 0)], { activation });
+  const encoder = nn.mlp('encoder', [784, ...hidden, 2 * latent + (full ? latent * latent : 0)], { activation });
   // Constants of the full-covariance guide, made once.
   const strictlyLower = full ? tf.keep(tf.tidy(() => tf.sub(tf.linalg.bandPart(tf.ones([latent, latent]), -1, 0), tf.eye(latent)))) : undefined;
   const identity = full ? tf.keep(tf.eye(latent)) : undefined;
 
   const model = (x: tf.Tensor): void => {
     plate('data', x.shape[0]!, () => {
-      const z = sample('z', normal(tf.zeros([latent]), 1).toEvent(1));
-      observe('x', bernoulli({ logits: decoder(z) }).toEvent(1), x);
+      const z = sample('z', dist.normal(tf.zeros([latent]), 1).toEvent(1));
+      observe('x', dist.bernoulli({ logits: decoder(z) }).toEvent(1), x);
     });
   };
 
@@ -49,12 +46,12 @@ export function vae(config: VaeConfig) {
       const loc = tf.slice(h, [0, 0], [-1, latent]);
       const scale = tf.add(tf.softplus(tf.slice(h, [0, latent], [-1, latent])), 1e-4);
       if (!full) {
-        sample('z', normal(loc, scale).toEvent(1));
+        sample('z', dist.normal(loc, scale).toEvent(1));
         return;
       }
       const lower = tf.reshape(tf.slice(h, [0, 2 * latent], [-1, latent * latent]), [-1, latent, latent]);
       const unitLower = tf.add(tf.mul(lower, strictlyLower!), identity!);
-      sample('z', multivariateNormal(loc, { scaleTril: tf.mul(tf.expandDims(scale, 2), unitLower) }));
+      sample('z', dist.multivariateNormal(loc, { scaleTril: tf.mul(tf.expandDims(scale, 2), unitLower) }));
     });
   };
 

@@ -6,4 +6,4 @@ export type { InitOption, InitStrategy, InitValues } from './init.js';
 export type { FlowOptions } from './flow.js';
 export { TransformedDistribution } from './transformed.js';
 export { LowRankMultivariateNormal } from './low-rank-mvn.js';
-export { CouplingFlow } from './coupling.js';
+export { CouplingFlow, type CouplingLayer } from './coupling.js';
