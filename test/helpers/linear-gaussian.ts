@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { normal } from '../../src/dsl/distributions/index.js';
-import { observe, param, sample } from '../../src/dsl/primitives.js';
+import { linearGaussian as linearGaussianExample } from '../../examples/linear-gaussian/model.js';
 import { gradients } from '../../src/inference/gradients.js';
 import { iwae } from '../../src/inference/iwae.js';
 import type { Program } from '../../src/inference/program.js';
-import { clearParamStore, getParamStore, plate } from '../../src/runtime/index.js';
+import { clearParamStore, getParamStore } from '../../src/runtime/index.js';
 import { Stream } from '../../src/runtime/rng.js';
 
 /**
@@ -18,34 +17,19 @@ export interface LinearGaussianOptions {
   readonly subsample?: number;
 }
 
-export function linearGaussian(dim: number, options: LinearGaussianOptions = {}) {
-  const subsample = options.subsample === undefined ? {} : { subsample: options.subsample };
-  const model = (x: tf.Tensor): void => {
-    const theta = param('theta', tf.zeros([dim]));
-    plate(
-      'data',
-      x.shape[0]!,
-      (idx) => {
-        const z = sample('z', normal(theta, 1).toEvent(1));
-        observe('x', normal(z, 1).toEvent(1), options.subsample === undefined ? x : tf.gather(x, idx));
-      },
-      subsample,
-    );
-  };
-  const guide = (x: tf.Tensor): void => {
-    const a = param('a', tf.fill([dim], 0.5));
-    const b = param('b', tf.zeros([dim]));
-    plate(
-      'data',
-      x.shape[0]!,
-      (idx) => {
-        const xb = options.subsample === undefined ? x : tf.gather(x, idx);
-        sample('z', normal(tf.add(tf.mul(xb, a), b), Math.sqrt(GUIDE_VARIANCE)).toEvent(1));
-      },
-      subsample,
-    );
-  };
-  return { model, guide };
+/**
+ * The programs are the gallery's (examples/linear-gaussian/model.ts, the same sites and params as its
+ * model.ppl): one model, tested here and shown there. `dim` is the data's column count, which the
+ * programs read from x.
+ */
+export function linearGaussian(dim: number, options: LinearGaussianOptions = {}): ReturnType<typeof linearGaussianExample> {
+  const programs = linearGaussianExample(options);
+  const checked = <F extends (x: tf.Tensor) => void>(f: F): F =>
+    ((x: tf.Tensor) => {
+      if (x.shape[1] !== dim) throw new Error(`linearGaussian(${dim}): data of shape [${x.shape.join(', ')}]`);
+      f(x);
+    }) as F;
+  return { model: checked(programs.model), guide: checked(programs.guide) };
 }
 
 /** Plain float64 parameters for the exact formulas and the reference simulator. */
