@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { adam, elbo, iwae, svi, type Estimator } from '../../src/inference/index.js';
 import { clearParamStore, ready, Stream } from '../../src/index.js';
 import { loadMnist, meanImageLogit, type MnistSplit } from '../data/mnist.js';
-import { testLogLikelihood, trainEpochs } from './train.js';
+import { testLogLikelihood, trainEpochs } from '../../research/cisir-vae/train.js';
 import { vae } from './model.js';
 
 const { values: opts } = parseArgs({

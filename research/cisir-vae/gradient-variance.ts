@@ -7,14 +7,14 @@
  * taken out: for IWAE that is its squared bias, for an unbiased estimator it should be near zero.
  * Writes <out>/gradient-variance.json.
  *
- *   npx tsx examples/vae-mnist/gradient-variance.ts --epochs 300 [--replicates 30] [--windows 1:10,20:10,20:30]
+ *   npx tsx research/cisir-vae/gradient-variance.ts --epochs 300 [--replicates 30] [--windows 1:10,20:10,20:30]
  */
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { cisir, gradients, iwae, leadingAxisDatapoints, type Estimator } from '../../src/inference/index.js';
 import { getParamStore, ready, Stream } from '../../src/index.js';
-import { binarisedBatch } from '../data/mnist.js';
+import { binarisedBatch } from '../../examples/data/mnist.js';
 import { CHECKPOINT_OPTIONS, loadCachedCheckpoint, vaeSetup } from './pretrain.js';
 
 const { values: opts } = parseArgs({
@@ -30,7 +30,7 @@ const { values: opts } = parseArgs({
     // Particles per chain state (one row per value).
     particles: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '3' },
-    out: { type: 'string', default: 'examples/results/vae-mnist' },
+    out: { type: 'string', default: 'research/cisir-vae/results' },
   },
 });
 const n = (s: string | undefined): number => Number.parseInt(s!, 10);
@@ -158,7 +158,7 @@ console.table(rowsOut.map((r) => ({ ...r, totalVariance: r.totalVariance.toPreci
 mkdirSync(opts.out!, { recursive: true });
 writeFileSync(
   `${opts.out}/gradient-variance.json`,
-  `${JSON.stringify({ command: 'npx tsx examples/vae-mnist/gradient-variance.ts', backend, options: opts, components: size, referenceSquaredNorm: squaredNorm(reference), rows: rowsOut }, null, 2)}\n`,
+  `${JSON.stringify({ command: 'npx tsx research/cisir-vae/gradient-variance.ts', backend, options: opts, components: size, referenceSquaredNorm: squaredNorm(reference), rows: rowsOut }, null, 2)}\n`,
 );
 x.dispose();
 bias.dispose();

@@ -14,7 +14,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { cisir, gradients, iwae, leadingAxisDatapoints, type CisirKernel } from '../../src/inference/index.js';
 import { ready, Stream } from '../../src/index.js';
-import { binarisedBatch } from '../data/mnist.js';
+import { binarisedBatch } from '../../examples/data/mnist.js';
 import { pretrainWithCheckpoints, refineGuide, VAE_OPTIONS, vaeSetup, type GuideObjective } from './pretrain.js';
 import { testLogLikelihood } from './train.js';
 
@@ -37,7 +37,7 @@ const { values: opts } = parseArgs({
     'refine-k': { type: 'string', default: '10' },
     'refine-lr': { type: 'string', default: '0.05' },
     'max-iterations': { type: 'string', default: '1000' },
-    out: { type: 'string', default: 'examples/results/vae-mnist' },
+    out: { type: 'string', default: 'research/cisir-vae/results' },
   },
 });
 const n = (s: string | undefined): number => Number.parseInt(s!, 10);

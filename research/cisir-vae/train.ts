@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { logLikelihood, type RefineOptions, type Svi } from '../../src/inference/index.js';
 import { Stream } from '../../src/index.js';
-import { binarisedBatch, type MnistSplit } from '../data/mnist.js';
+import { binarisedBatch, type MnistSplit } from '../../examples/data/mnist.js';
 
 export interface EpochReport {
   readonly epoch: number;

@@ -6,13 +6,13 @@
  * invariant, so both columns must settle at the same values; how fast they get there is the kernel's
  * mixing, and the settled move rate bounds how often two chains at stationarity can meet.
  *
- *   npx tsx examples/vae-mnist/stationarity.ts --epochs 30 [--datapoints 20] [--iterations 2000] [--beta 0.85]
+ *   npx tsx research/cisir-vae/stationarity.ts --epochs 30 [--datapoints 20] [--iterations 2000] [--beta 0.85]
  */
 import * as tf from '@tensorflow/tfjs';
 import { parseArgs } from 'node:util';
 import { ChainRunner, type Evaluated } from '../../src/inference/cisir/chains.js';
 import { ready, Stream } from '../../src/index.js';
-import { binarisedBatch } from '../data/mnist.js';
+import { binarisedBatch } from '../../examples/data/mnist.js';
 import { CHECKPOINT_OPTIONS, loadCachedCheckpoint, vaeSetup } from './pretrain.js';
 
 const { values: opts } = parseArgs({

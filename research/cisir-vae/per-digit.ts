@@ -5,14 +5,14 @@
  * mean meeting time, ISIR move rate and IWAE-1000 log-likelihood; writes <out>/per-digit.json.
  * Needs a cached pretraining checkpoint (run `npm run example:vae-meeting` first).
  *
- *   npx tsx examples/vae-mnist/per-digit.ts --epochs 30 [--digits 10] [--copies 50] [--refine-steps 50] [--refined-only]
+ *   npx tsx research/cisir-vae/per-digit.ts --epochs 30 [--digits 10] [--copies 50] [--refine-steps 50] [--refined-only]
  */
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { cisir, gradients, iwae, leadingAxisDatapoints, logLikelihood } from '../../src/inference/index.js';
 import { ready, Stream } from '../../src/index.js';
-import { binarisedBatch } from '../data/mnist.js';
+import { binarisedBatch } from '../../examples/data/mnist.js';
 import { CHECKPOINT_OPTIONS, loadCachedCheckpoint, vaeSetup } from './pretrain.js';
 
 const { values: opts } = parseArgs({
@@ -23,7 +23,7 @@ const { values: opts } = parseArgs({
     'refine-steps': { type: 'string', default: '50' },
     // Only the refined proposal (skips the slow amortised runs).
     'refined-only': { type: 'boolean', default: false },
-    out: { type: 'string', default: 'examples/results/vae-mnist' },
+    out: { type: 'string', default: 'research/cisir-vae/results' },
   },
 });
 const n = (s: string | undefined): number => Number.parseInt(s!, 10);
@@ -61,7 +61,7 @@ const results = rows.map((row, d) => {
   return { row, logLikelihood: logLik, ...(amortised ? { amortised } : {}), refined };
 });
 mkdirSync(opts.out!, { recursive: true });
-writeFileSync(`${opts.out}/per-digit.json`, `${JSON.stringify({ command: 'npx tsx examples/vae-mnist/per-digit.ts', backend, options: opts, digits: results }, null, 2)}\n`);
+writeFileSync(`${opts.out}/per-digit.json`, `${JSON.stringify({ command: 'npx tsx research/cisir-vae/per-digit.ts', backend, options: opts, digits: results }, null, 2)}\n`);
 digits.dispose();
 bias.dispose();
 tf.disposeVariables();

@@ -8,9 +8,9 @@ import { existsSync } from 'node:fs';
 import type * as tf from '@tensorflow/tfjs';
 import { adam, gradients, iwae, rws, svi } from '../../src/inference/index.js';
 import { clearParamStore, getParamStore, loadParams, saveParams, Stream } from '../../src/index.js';
-import { loadFashionMnist } from '../data/fashion-mnist.js';
-import { loadMnist, meanImageLogit, type MnistSplit } from '../data/mnist.js';
-import { vae } from './model.js';
+import { loadFashionMnist } from '../../examples/data/fashion-mnist.js';
+import { loadMnist, meanImageLogit, type MnistSplit } from '../../examples/data/mnist.js';
+import { vae } from '../../examples/vae-mnist/model.js';
 import { trainEpochs } from './train.js';
 
 /** Command-line options the VAE scripts share: the data, the model, and where checkpoints are cached. */

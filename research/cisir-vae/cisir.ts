@@ -2,11 +2,11 @@
  * Ruiz et al.'s experiment at small scale: train a VAE with IWAE, then either continue with IWAE or
  * fine-tune the decoder (theta) with coupled ISIR-DISIR gradients (K = 10, L = 10), the guide still by
  * IWAE-DReG, for the same number of epochs. Reports test log-likelihood (IWAE-5000), meeting times and
- * the wall-clock cost per step. Writes examples/results/vae-mnist/cisir.json.
+ * the wall-clock cost per step. Writes research/cisir-vae/results/cisir.json.
  *
  *   npm run example:vae-cisir -- --train 1000 --test 100 --epochs 20 --finetune 5 [--max-iterations 2000] [--t0 20 --window 30]
  *     [--chain-k 30] [--refine-steps 50 --refine-inflate 1.2] [--eval-refine-steps 50]
- *   npm run example:vae-cisir -- --data fashion-mnist --out examples/results/vae-fashion-mnist   # after npm run data:fashion-mnist
+ *   npm run example:vae-cisir -- --data fashion-mnist --out research/cisir-vae/results/fashion-mnist   # after npm run data:fashion-mnist
  *
  * With a poorly trained guide the importance weights are degenerate and ISIR chains stick to their
  * kept particle, so meeting times are heavy-tailed; --max-iterations caps them (and biases the
@@ -29,7 +29,7 @@ const { values: opts } = parseArgs({
     finetune: { type: 'string', default: '5' },
     k: { type: 'string', default: '5000' },
     'max-iterations': { type: 'string', default: '2000' },
-    out: { type: 'string', default: 'examples/results/vae-mnist' },
+    out: { type: 'string', default: 'research/cisir-vae/results' },
     lr: { type: 'string', default: '1e-3' },
     // The estimator's burn-in and averaging window (defaults: Ruiz et al.'s t0 = 1, window = L = 10).
     t0: { type: 'string', default: '1' },
