@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { produce } from 'immer';
-import { stopGradient } from '../dsl/math/detach.js';
+import { stopGradient } from '../runtime/detach.js';
 
 /**
  * Baselines for score-function terms. With K > 1 particles each particle's signal is centred by the

@@ -4,9 +4,9 @@ import type { Stream } from '../runtime/rng.js';
 import { accumulate, linearLoss, roleVariables } from './accumulated-gradient.js';
 import type { Estimator, Role, Simulation, Surrogate } from './estimator.js';
 import { iwae } from './iwae.js';
-import { drawWeighted, prepared, requirePerDatapoint } from './log-weights.js';
+import { requirePerDatapoint } from './log-weights.js';
+import { drawWeighted, prepared, type Problem } from './program.js';
 import type { OptionSpecs } from './options.js';
-import type { Problem } from './program.js';
 import type { TruncationLaw } from './truncation.js';
 
 /** One draw of a debiased estimator: per-datapoint estimates of log p(x_i). */

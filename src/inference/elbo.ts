@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { Baselines } from './baselines.js';
 import type { Estimator, Surrogate } from './estimator.js';
 import { normalKL } from './kl.js';
-import { drawWeighted, type Weighted } from './log-weights.js';
+import type { Weighted } from './log-weights.js';
+import { drawWeighted } from './program.js';
 import { checkOptions, type OptionSpecs } from './options.js';
 import { baselinedScoreTerms } from './score-function.js';
 

@@ -6,9 +6,8 @@ import { getParamStore } from '../runtime/param-store.js';
 import { currentRandom, Stream } from '../runtime/rng.js';
 import type { Estimator, Role, StepStructure, Surrogate } from './estimator.js';
 import { compileByDefault, StepCompiler } from './compiled-step.js';
-import { prepared } from './log-weights.js';
+import { prepared, type Problem, type Program } from './program.js';
 import { checkOptions, type OptionSpecs } from './options.js';
-import type { Problem, Program } from './program.js';
 
 export interface GradientOptions {
   /** One estimator for both parameter groups. */

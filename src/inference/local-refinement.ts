@@ -1,16 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { Independent } from '../dsl/distributions/independent.js';
 import { Normal, normal } from '../dsl/distributions/normal.js';
-import { stopGradient } from '../dsl/math/detach.js';
+import { stopGradient } from '../runtime/detach.js';
 import { fail } from '../runtime/errors.js';
 import type { Message, SiteDistribution } from '../runtime/messages.js';
 import type { Stream } from '../runtime/rng.js';
 import { Messenger } from '../runtime/stack.js';
 import { checkOptions, type OptionSpecs } from './options.js';
-import { drawWeighted } from './log-weights.js';
+import { drawWeighted, type Problem } from './program.js';
 import { logMeanExp, normalisedWeights } from './logmeanexp.js';
 import { adam } from './optim.js';
-import type { Problem } from './program.js';
 
 /**
  * Semi-amortised proposals. An amortised guide (an encoder) is a compromise over all datapoints: for

@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { fail } from '../runtime/errors.js';
 import { currentRandom, Stream } from '../runtime/rng.js';
-import { drawWeighted } from './log-weights.js';
+import { drawWeighted, type Problem, type Program } from './program.js';
 import { checkOptions } from './options.js';
-import type { Problem, Program } from './program.js';
 import { refineProposal, type RefineOptions } from './local-refinement.js';
 
 export interface LogLikelihoodOptions {

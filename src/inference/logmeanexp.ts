@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { stopGradient } from '../dsl/math/detach.js';
+import { stopGradient } from '../runtime/detach.js';
 
 /** log((1/n) sum_i exp(x_i)) along `axis`, stable in float32. */
 export function logMeanExp(x: tf.Tensor, axis = 0): tf.Tensor {

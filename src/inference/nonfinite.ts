@@ -2,8 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { fail } from '../runtime/errors.js';
 import type { Stream } from '../runtime/rng.js';
 import type { SampleSite } from '../runtime/trace.js';
-import { drawWeighted } from './log-weights.js';
-import type { Problem } from './program.js';
+import { drawWeighted, type Problem } from './program.js';
 
 const allFinite = (t: tf.Tensor): boolean => tf.tidy(() => tf.all(tf.isFinite(t)).dataSync()[0] === 1);
 

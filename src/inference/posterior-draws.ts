@@ -1,17 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { fail } from '../runtime/errors.js';
-import { BlockMessenger } from '../runtime/handlers/block.js';
-import { maxBatchRank, ParticlesMessenger, particleSource } from '../runtime/handlers/particles.js';
-import { ReplayMessenger } from '../runtime/handlers/replay.js';
-import { RoleMessenger } from '../runtime/handlers/role.js';
 import { withSeed } from '../runtime/handlers/seed.js';
-import { TraceMessenger } from '../runtime/handlers/trace.js';
 import type { PlateFrame } from '../runtime/messages.js';
-import { withRandom, type Stream } from '../runtime/rng.js';
-import type { Messenger } from '../runtime/stack.js';
+import type { Stream } from '../runtime/rng.js';
 import type { Trace } from '../runtime/trace.js';
-import { drawWeighted } from './log-weights.js';
-import type { Problem, Program } from './program.js';
+import { drawWeighted, firstRun, isolated, particleDimOf, runProgram, withParticle, type Problem, type Program } from './program.js';
 
 /** S draws of one site, on the host. */
 export interface SiteDraws {
@@ -55,13 +48,6 @@ function tidyHost<T>(fn: () => T): T {
     out = fn();
   });
   return out as T;
-}
-
-function runTraced(fn: () => unknown, handlers: readonly Messenger[]): Trace {
-  const tracer = new TraceMessenger();
-  const run = [tracer, ...handlers].reduceRight<() => unknown>((inner, h) => () => h.run(inner), fn);
-  run();
-  return tracer.trace;
 }
 
 interface SiteInfo {
@@ -113,8 +99,7 @@ function perDraw(name: string, value: tf.Tensor, shape: readonly number[], k: nu
  * whatever the chunk size, and the guide's draws are those `drawWeighted` makes from `stream`.
  */
 export function drawPosterior<A extends unknown[]>(model: Program<A> | undefined, guide: Program<A>, args: A, stream: Stream, options: DrawOptions): PosteriorDraws {
-  const hidden = new BlockMessenger(); // a self-contained computation: outer handlers see nothing
-  return hidden.run(() => (model ? withModel({ model, guide, args, vectorize: options.vectorize, ...(options.allowPriorDraws ? { allowPriorDraws: true } : {}) }, stream, options) : guideOnly(guide, args, stream, options)));
+  return isolated(() => (model ? withModel({ model, guide, args, vectorize: options.vectorize, ...(options.allowPriorDraws ? { allowPriorDraws: true } : {}) }, stream, options) : guideOnly(guide, args, stream, options)));
 }
 
 function collect(sites: readonly SiteInfo[], count: number): { values: Map<string, Float32Array>; put: (name: string, chunk: Float32Array, first: number) => void } {
@@ -126,8 +111,7 @@ function withModel<A extends unknown[]>(problem: Problem<A>, stream: Stream, opt
   const { count, chunk } = options;
   const info = tidyHost(() =>
     withSeed(stream.split(0x7fffffff), () => {
-      const g = runTraced(() => problem.guide(...problem.args), [new RoleMessenger('guide')]);
-      const m = runTraced(() => problem.model(...problem.args), [new RoleMessenger('model'), new ReplayMessenger(g)]);
+      const { model: m } = firstRun(problem);
       return { sites: reportedSites(m, true), enumerated: m.latentSites().filter((s) => s.enumerate).map((s) => s.name) };
     }),
   );
@@ -187,12 +171,12 @@ function guideOnly<A extends unknown[]>(guide: Program<A>, args: A, stream: Stre
   const { count, chunk, vectorize } = options;
   const dry = tidyHost(() =>
     withSeed(stream.split(0x7fffffff), () => {
-      const g = runTraced(() => guide(...args), [new RoleMessenger('guide')]);
+      const g = runProgram(guide, args, { role: 'guide' });
       // An automatic guide lists the model latents it covers (after its first call): its own draws
       // (a joint family's vector) are not among them.
       const covered = (guide as { readonly sites?: readonly { readonly name: string }[] }).sites;
       const names = Array.isArray(covered) ? new Set(covered.map((s) => s.name)) : undefined;
-      return { sites: reportedSites(g, false).filter((s) => !names || names.has(s.name)), dim: -(maxBatchRank(g) + 1) };
+      return { sites: reportedSites(g, false).filter((s) => !names || names.has(s.name)), dim: particleDimOf(g) };
     }),
   );
   const store = collect(dry.sites, count);
@@ -202,8 +186,8 @@ function guideOnly<A extends unknown[]>(guide: Program<A>, args: A, stream: Stre
     const size = Math.min(chunk, count - first);
     tf.tidy(() => {
       const traces = vectorize
-        ? [runTraced(() => guide(...args), [new RoleMessenger('guide'), new ParticlesMessenger(size, dry.dim, base, first)])]
-        : Array.from({ length: size }, (_, i) => withRandom(particleSource(base, first + i), () => runTraced(() => guide(...args), [new RoleMessenger('guide')])));
+        ? [runProgram(guide, args, { role: 'guide', particles: { count: size, dim: dry.dim, stream: base, first } })]
+        : Array.from({ length: size }, (_, i) => withParticle(base, first + i, () => runProgram(guide, args, { role: 'guide' })));
       subsampled ||= traces[0]!.sampleSites().some((s) => s.plates.some((p) => p.subsampleSize < p.size));
       for (const site of dry.sites) {
         const values = vectorize ? perDraw(site.name, traceValue(traces[0]!, site.name), site.shape, size) : concat(traces.map((t) => traceValue(t, site.name).dataSync()));

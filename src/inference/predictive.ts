@@ -1,17 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { fail } from '../runtime/errors.js';
-import { BlockMessenger } from '../runtime/handlers/block.js';
-import { maxBatchRank, ParticlesMessenger, particleSource } from '../runtime/handlers/particles.js';
-import { ReplayMessenger } from '../runtime/handlers/replay.js';
-import { RoleMessenger } from '../runtime/handlers/role.js';
+import { PosteriorSamplesMessenger } from '../runtime/handlers/posterior-samples.js';
 import { withSeed } from '../runtime/handlers/seed.js';
-import { TraceMessenger } from '../runtime/handlers/trace.js';
-import type { Message } from '../runtime/messages.js';
-import { currentRandom, Stream, withRandom } from '../runtime/rng.js';
-import { Messenger } from '../runtime/stack.js';
+import { currentRandom, Stream } from '../runtime/rng.js';
 import type { Trace } from '../runtime/trace.js';
 import { checkOptions } from './options.js';
-import type { Program } from './program.js';
+import { isolated, particleDimOf, runProgram, withParticle, type ParticleSpec, type Program } from './program.js';
 
 export interface PredictiveOptions<A extends unknown[]> {
   /** Draw the latents from this (fitted) guide: the posterior predictive. */
@@ -25,48 +19,6 @@ export interface PredictiveOptions<A extends unknown[]> {
   readonly seed?: number | string;
   /** false: one run per draw, for models that cannot broadcast (same numbers). Default true. */
   readonly vectorize?: boolean;
-}
-
-/** Observed sites get a fresh draw from their law instead of the data: predictions of the data. */
-class RedrawObservedMessenger extends Messenger {
-  override process(msg: Message): void {
-    if (msg.type !== 'sample' || msg.kind !== 'observed') return;
-    msg.value = undefined;
-    msg.observed = false;
-    msg.kind = 'latent';
-    msg.detach = true;
-  }
-}
-
-/** Latent sites take the s-th posterior draw (`index`), or all S at once on the particle dim (`rank`). */
-class PosteriorSamplesMessenger extends Messenger {
-  constructor(
-    private readonly samples: Readonly<Record<string, tf.Tensor>>,
-    private readonly draw: { readonly index: number } | { readonly particleRank: number },
-  ) {
-    super();
-  }
-
-  override process(msg: Message): void {
-    if (msg.type !== 'sample' || msg.observed || msg.value !== undefined) return;
-    const all = this.samples[msg.name];
-    if (!all) return;
-    if ('index' in this.draw) {
-      msg.value = tf.squeeze(tf.slice(all, [this.draw.index], [1]), [0]);
-      return;
-    }
-    // [S, ...site shape] -> [S, 1, .., 1, ...site shape]: the particle dim left of every batch dim.
-    const batchRank = all.rank - 1 - msg.fn.eventShape.length;
-    const pad = Math.max(0, this.draw.particleRank - 1 - batchRank);
-    msg.value = tf.reshape(all, [all.shape[0]!, ...new Array<number>(pad).fill(1), ...all.shape.slice(1)]);
-  }
-}
-
-function runTraced(fn: () => unknown, handlers: readonly Messenger[]): Trace {
-  const tracer = new TraceMessenger();
-  const run = [tracer, ...handlers].reduceRight<() => unknown>((inner, h) => () => h.run(inner), fn);
-  run();
-  return tracer.trace;
 }
 
 /** The model's sample (not factor) and deterministic sites: name -> value. */
@@ -141,35 +93,34 @@ export function predictive<A extends unknown[]>(
   const vectorize = options.vectorize ?? true;
   return (...args: A) => {
     const stream = options.seed === undefined ? currentRandom().shared.fork() : Stream.fromSeed(options.seed);
-    const hidden = new BlockMessenger(); // a self-contained computation: outer handlers see nothing
-    return hidden.run(() => tf.tidy(() => sampleAll(model as Program<unknown[]>, args, draws, stream, vectorize, options.returnSites)));
+    return isolated(() => tf.tidy(() => sampleAll(model as Program<unknown[]>, args, draws, stream, vectorize, options.returnSites)));
   };
 }
 
 function sampleAll(
   model: Program<unknown[]>,
-  args: readonly unknown[],
+  args: unknown[],
   { s, guide, samples }: Draws,
   stream: Stream,
   vectorize: boolean,
   returnSites: readonly string[] | undefined,
 ): Record<string, tf.Tensor> {
-  const runGuide = (extra: readonly Messenger[]): Trace | undefined =>
-    guide ? runTraced(() => guide(...args), [new RoleMessenger('guide'), ...extra]) : undefined;
-  const runModel = (extra: readonly Messenger[], guideTrace: Trace | undefined, latents: Messenger | undefined): Trace =>
-    runTraced(() => model(...args), [
-      new RoleMessenger('model'),
-      new RedrawObservedMessenger(),
-      ...extra,
-      ...(guideTrace ? [new ReplayMessenger(guideTrace)] : []),
-      ...(latents ? [latents] : []),
-    ]);
+  const runGuide = (particles?: ParticleSpec): Trace | undefined =>
+    guide ? runProgram(guide, args, { role: 'guide', ...(particles ? { particles } : {}) }) : undefined;
+  const runModel = (particles: ParticleSpec | undefined, guideTrace: Trace | undefined, latents: PosteriorSamplesMessenger | undefined): Trace =>
+    runProgram(model, args, {
+      role: 'model',
+      redrawObserved: true,
+      ...(particles ? { particles } : {}),
+      ...(guideTrace ? { replay: guideTrace } : {}),
+      ...(latents ? { values: latents } : {}),
+    });
 
   // One unvectorised run: the particle dim, and each site's shape in a single draw.
   const dry = withSeed(stream.split(0x7fffffff), () => {
-    const g = runGuide([]);
-    const m = runModel([], g, samples ? new PosteriorSamplesMessenger(samples, { index: 0 }) : undefined);
-    return { dim: -(Math.max(g ? maxBatchRank(g) : 0, maxBatchRank(m)) + 1), model: m };
+    const g = runGuide();
+    const m = runModel(undefined, g, samples ? new PosteriorSamplesMessenger(samples, { index: 0 }) : undefined);
+    return { dim: particleDimOf(...(g ? [g] : []), m), model: m };
   });
   const natural = new Map([...siteValues(dry.model)].map(([name, v]) => [name, v.shape] as const));
   const names = returnSites ?? [...natural.keys()];
@@ -182,16 +133,16 @@ function sampleAll(
   const modelBase = stream.split(2);
   const out: Record<string, tf.Tensor> = {};
   if (vectorize) {
-    const g = runGuide([new ParticlesMessenger(s, dry.dim, guideBase)]);
+    const g = runGuide({ count: s, dim: dry.dim, stream: guideBase });
     const latents = samples ? new PosteriorSamplesMessenger(samples, { particleRank: -dry.dim }) : undefined;
-    const values = siteValues(runModel([new ParticlesMessenger(s, dry.dim, modelBase)], g, latents));
+    const values = siteValues(runModel({ count: s, dim: dry.dim, stream: modelBase }, g, latents));
     for (const name of names) out[name] = perDraw(name, values.get(name)!, natural.get(name)!, s);
     return out;
   }
   const runs = Array.from({ length: s }, (_, i) => {
-    const g = withRandom(particleSource(guideBase, i), () => runGuide([]));
+    const g = withParticle(guideBase, i, () => runGuide());
     const latents = samples ? new PosteriorSamplesMessenger(samples, { index: i }) : undefined;
-    return siteValues(withRandom(particleSource(modelBase, i), () => runModel([], g, latents)));
+    return siteValues(withParticle(modelBase, i, () => runModel(undefined, g, latents)));
   });
   for (const name of names) out[name] = tf.stack(runs.map((r) => tf.reshape(r.get(name)!, [...natural.get(name)!])));
   return out;

@@ -3,8 +3,7 @@ import { compareParams, describeMismatch, guideHint, matches, onlyParams, type P
 import { readParams } from '../runtime/param-io.js';
 import { getParamStore, ParamStore, setParamStore, type ParamSnapshot } from '../runtime/param-store.js';
 import { Stream } from '../runtime/rng.js';
-import { prepared } from './log-weights.js';
-import type { Program } from './program.js';
+import { prepared, type Program } from './program.js';
 
 /**
  * The params a model and its guide make on `args`, by name, with their unconstrained shapes (as a

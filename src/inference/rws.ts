@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { stopGradient } from '../dsl/math/detach.js';
+import { stopGradient } from '../runtime/detach.js';
 import { fail } from '../runtime/errors.js';
 import type { Estimator, Surrogate } from './estimator.js';
-import { detachedGuideLogProb, drawWeighted, requirePerDatapoint } from './log-weights.js';
+import { requirePerDatapoint } from './log-weights.js';
+import { detachedGuideLogProb, drawWeighted } from './program.js';
 import { logMeanExp, normalisedWeights } from './logmeanexp.js';
 import { checkOptions, type OptionSpecs } from './options.js';
 

@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { bernoulli, categorical, normal, poisson } from '../../src/dsl/distributions/index.js';
 import { deterministic, observe, param, sample } from '../../src/dsl/primitives.js';
 import { adam, cisir, elbo, gradients, importance, iwae, logLikelihood, mlrr, rws, sumo, summary, svi } from '../../src/inference/index.js';
-import { drawWeighted } from '../../src/inference/log-weights.js';
+import { drawWeighted } from '../../src/inference/program.js';
 import type { Estimator } from '../../src/inference/estimator.js';
 import type { Problem } from '../../src/inference/program.js';
 import { getParamStore, mask, plate, scale, Stream } from '../../src/runtime/index.js';

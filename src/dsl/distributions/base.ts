@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Constraint } from '../../runtime/constraints.js';
 import { fail, kindOf } from '../../runtime/errors.js';
 import { currentRandom, type RandomSource } from '../../runtime/rng.js';
-import { untaped } from '../math/detach.js';
+import { untaped } from '../../runtime/detach.js';
 import type { Distribution } from './distribution.js';
 import { reinterpret } from './independent.js';
 import { checkExpand, lastAxes, logProbShape, sameShape } from './shapes.js';

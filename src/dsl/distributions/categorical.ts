@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { integerInterval, type Constraint } from '../../runtime/constraints.js';
 import type { RandomSource } from '../../runtime/rng.js';
-import { untaped } from '../math/detach.js';
+import { untaped } from '../../runtime/detach.js';
 import { namedProbs, oneOf, requireRank, toParam, validateRelation } from './args.js';
 import { DistributionBase } from './base.js';
 import type { TensorLike } from './distribution.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { real, type Constraint } from '../../runtime/constraints.js';
 import { fail } from '../../runtime/errors.js';
-import { untaped } from '../math/detach.js';
+import { untaped } from '../../runtime/detach.js';
 import { toParam } from './args.js';
 import { DistributionBase } from './base.js';
 import type { TensorLike } from './distribution.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { real } from '../../runtime/constraints.js';
 import type { RandomSource } from '../../runtime/rng.js';
-import { untaped } from '../math/detach.js';
+import { untaped } from '../../runtime/detach.js';
 import { lgamma } from '../math/special.js';
 import { toParam } from './args.js';
 import { DistributionBase } from './base.js';

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { greaterThan, interval, lessThan, real, type Constraint } from '../../runtime/constraints.js';
 import { fail } from '../../runtime/errors.js';
 import type { RandomSource } from '../../runtime/rng.js';
-import { untaped } from '../math/detach.js';
+import { untaped } from '../../runtime/detach.js';
 import { logNormalMass, truncatedStandardNormalMoments, truncatedStandardNormalQuantile } from '../math/normal-cdf.js';
 import { LOG_2PI } from '../math/special.js';
 import { toParam, validateRelation } from './args.js';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { untaped } from './detach.js';
+import { untaped } from '../../runtime/detach.js';
 import { log1mexp } from './special.js';
 
 /**

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { untaped, withGradient } from './detach.js';
+import { untaped, withGradient } from '../../runtime/detach.js';
 
 /**
  * Special functions as differentiable float32 tensor ops (tfjs has none of them), plus float64 host

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { DistributionBase } from '../../dsl/distributions/base.js';
-import { untaped } from '../../dsl/math/detach.js';
+import { untaped } from '../../runtime/detach.js';
 import { type Constraint, biject } from '../../runtime/constraints.js';
 import { logAbsDetJacobian } from './site.js';
 

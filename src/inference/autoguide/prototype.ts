@@ -1,11 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { fail, RouletteError } from '../../runtime/errors.js';
-import { BlockMessenger } from '../../runtime/handlers/block.js';
-import { RoleMessenger } from '../../runtime/handlers/role.js';
 import { withSeed } from '../../runtime/handlers/seed.js';
-import { TraceMessenger } from '../../runtime/handlers/trace.js';
 import { currentRandom } from '../../runtime/rng.js';
 import type { SampleSite } from '../../runtime/trace.js';
+import { isolated, runProgram } from '../program.js';
 import { fullBatch, InitMessenger, type InitOption } from './init.js';
 import { toHost, type DiscreteLaw, type HostTensor, type LatentSite } from './site.js';
 
@@ -118,13 +116,10 @@ export function tracePrototype<A extends unknown[]>(
 ): Prototype {
   let result: Prototype | undefined;
   tf.tidy(() => {
-    const tracer = new TraceMessenger();
     const initialiser = new InitMessenger(init);
-    const hidden = new BlockMessenger();
-    withSeed(currentRandom().shared.split(PROTOTYPE_STREAM), () =>
-      hidden.run(() => tracer.run(() => initialiser.run(() => new RoleMessenger('model').run(() => model(...args))))),
+    const trace = withSeed(currentRandom().shared.split(PROTOTYPE_STREAM), () =>
+      isolated(() => runProgram(model, args, { role: 'model', values: initialiser })),
     );
-    const trace = tracer.trace;
     const names = typeof init === 'object' ? Object.keys(init.values).filter((n) => !trace.has(n)) : [];
     if (names.length > 0) {
       fail('invalid-argument', `autoGuide: init values name site(s) ${names.map((n) => `'${n}'`).join(', ')} that the model never visits`, names[0]);

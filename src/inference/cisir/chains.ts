@@ -4,8 +4,8 @@ import { fail } from '../../runtime/errors.js';
 import { vectorizedSource } from '../../runtime/handlers/particles.js';
 import type { Stream } from '../../runtime/rng.js';
 import { paramSignature } from '../compiled-step.js';
-import { drawWeighted, prepare, requirePerDatapoint, type Weighted } from '../log-weights.js';
-import { argsSignature, type Problem } from '../program.js';
+import { requirePerDatapoint, type Weighted } from '../log-weights.js';
+import { argsSignature, drawWeighted, prepare, type Problem } from '../program.js';
 import { categoricalIndex, maximalCoupling } from './coupling.js';
 import { freshNoise, NoiseSource, proposalNoise, type NoiseDraw, type NoiseKind, type NoiseSpec } from './noise.js';
 

@@ -2,9 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { fail } from '../../runtime/errors.js';
 import { Stream } from '../../runtime/rng.js';
 import type { DebiasedEstimator } from '../debiased.js';
-import { drawWeighted } from '../log-weights.js';
+import { drawWeighted, type Problem } from '../program.js';
 import { logMeanExp } from '../logmeanexp.js';
-import type { Problem } from '../program.js';
 
 /** A log-marginal estimator whose bias and variance can be measured. */
 export type MeasuredEstimator =

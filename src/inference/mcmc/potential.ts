@@ -1,16 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { biject } from '../../runtime/constraints.js';
 import { fail } from '../../runtime/errors.js';
-import { BlockMessenger } from '../../runtime/handlers/block.js';
-import { maxBatchRank, ParticlesMessenger } from '../../runtime/handlers/particles.js';
-import { RoleMessenger } from '../../runtime/handlers/role.js';
 import { withSeed } from '../../runtime/handlers/seed.js';
-import { TraceMessenger } from '../../runtime/handlers/trace.js';
-import type { Message, SiteDistribution } from '../../runtime/messages.js';
+import { UnconstrainMessenger } from '../../runtime/handlers/unconstrain.js';
 import type { Stream } from '../../runtime/rng.js';
-import { Messenger } from '../../runtime/stack.js';
-import type { Trace } from '../../runtime/trace.js';
-import type { Program } from '../program.js';
+import { isolated, particleDimOf, runProgram, type Program } from '../program.js';
 
 /**
  * The log density of a model's latents in unconstrained space, log p(x, T(u)) + log |det J_T(u)|, and
@@ -50,53 +44,6 @@ export interface Evaluation {
 
 const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
-/**
- * Sets each latent site to the constrained image of its unconstrained block and records the
- * log-Jacobian of that map: the density of u is the model's density at T(u) times |det J|. The support
- * is read from the site's own distribution as the model reaches it, so a support that depends on an
- * earlier latent (uniform(0, x)) is handled like any other.
- */
-class UnconstrainMessenger extends Messenger {
-  readonly logJacobians: tf.Tensor[] = [];
-  readonly constrained = new Map<string, tf.Tensor>();
-
-  constructor(
-    private readonly blocks: ReadonlyMap<string, tf.Tensor>,
-    private readonly eventRankOf: (fn: SiteDistribution) => number,
-  ) {
-    super();
-  }
-
-  override process(msg: Message): void {
-    if (msg.type !== 'sample' || msg.observed || msg.value !== undefined) return;
-    const u = this.blocks.get(msg.name);
-    if (!u) {
-      fail(
-        'unsupported-model',
-        `mcmc: site '${msg.name}' was not in the model's first run; a model whose latent sites change from run to run ` +
-          `(a branch on a sampled value) cannot be sampled by HMC/NUTS, whose state is a fixed vector`,
-        msg.name,
-      );
-    }
-    const support = msg.fn.support;
-    const transform = biject(support, `mcmc site '${msg.name}'`);
-    const y = transform.forward(u);
-    const ldj = transform.logAbsDetJacobian(u);
-    // The transform sums over its constraint's event dims; the site's event may span more (toEvent).
-    const extra = Math.max(0, this.eventRankOf(msg.fn) - support.eventDim);
-    this.logJacobians.push(extra > 0 ? tf.sum(ldj, Array.from({ length: extra }, (_, i) => ldj.rank - extra + i)) : ldj);
-    this.constrained.set(msg.name, y);
-    msg.value = y;
-  }
-}
-
-function runTraced(fn: () => unknown, handlers: readonly Messenger[]): Trace {
-  const tracer = new TraceMessenger();
-  const run = [tracer, ...handlers].reduceRight<() => unknown>((inner, h) => () => h.run(inner), fn);
-  run();
-  return tracer.trace;
-}
-
 /** Sum a [C, ...] tensor to [C] (vectorised), or any tensor to a scalar (one chain). */
 function perChain(t: tf.Tensor, vectorized: boolean): tf.Tensor {
   const from = vectorized ? 1 : 0;
@@ -118,9 +65,7 @@ export interface ModelLayout {
 export function layoutOf<A extends unknown[]>(model: Program<A>, args: A, stream: Stream): ModelLayout {
   let out: ModelLayout | undefined;
   tf.tidy(() => {
-    const trace = new BlockMessenger().run(() =>
-      withSeed(stream, () => runTraced(() => model(...args), [new RoleMessenger('model')])),
-    );
+    const trace = isolated(() => withSeed(stream, () => runProgram(model, args, { role: 'model' })));
     let offset = 0;
     let valueOffset = 0;
     const sites: LatentLayout[] = [];
@@ -158,7 +103,7 @@ export function layoutOf<A extends unknown[]>(model: Program<A>, args: A, stream
         fail('unsupported-model', `mcmc: observation '${s.name}' lies in plate '${subsampled.name}', which subsamples; MCMC needs the exact density: run the plate without { subsample }`, s.name);
       }
     }
-    out = { sites, dimension: offset, valueSize: valueOffset, chainDim: -(maxBatchRank(trace) + 1) };
+    out = { sites, dimension: offset, valueSize: valueOffset, chainDim: particleDimOf(trace) };
   });
   return out!;
 }
@@ -219,11 +164,9 @@ export class LogDensity<A extends unknown[]> {
           const padded = vectorized ? [count, ...padBatch(s, rank)] : [...s.unconstrainedShape];
           blocks.set(s.name, tf.reshape(block, padded));
         }
-        const unconstrain = new UnconstrainMessenger(blocks, (fn) => fn.eventShape.length);
-        const handlers: Messenger[] = [new RoleMessenger('model')];
-        if (vectorized) handlers.push(new ParticlesMessenger(count, chainDim, this.stream));
-        handlers.push(unconstrain);
-        const trace = new BlockMessenger().run(() => withSeed(this.stream, () => runTraced(() => this.model(...this.args), handlers)));
+        const unconstrain = new UnconstrainMessenger(blocks);
+        const particles = vectorized ? { particles: { count, dim: chainDim, stream: this.stream } } : {};
+        const trace = isolated(() => withSeed(this.stream, () => runProgram(this.model, this.args, { role: 'model', ...particles, values: unconstrain })));
         this.modelRuns++;
         let total: tf.Tensor = tf.zeros(vectorized ? [count] : []);
         for (const site of trace.sampleSites()) total = tf.add(total, perChain(site.logProb, vectorized));

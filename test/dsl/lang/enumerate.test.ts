@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { check, compile } from '../../../src/dsl/lang/index.js';
 import { autoGuide, elbo, gradients } from '../../../src/inference/index.js';
-import { drawWeighted } from '../../../src/inference/log-weights.js';
+import { drawWeighted } from '../../../src/inference/program.js';
 import { clearParamStore, Stream } from '../../../src/runtime/index.js';
 import { gaussianMixture } from '../../../examples/gaussian-mixture/model.js';
 

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { cholesky, diagPart, matVec, solveLowerTriangular } from '../../../src/dsl/math/linalg.js';
 import { digamma, lgamma, lgammaNumber, log1mexp, logBeta, trigamma, xlog1py, xlogy } from '../../../src/dsl/math/special.js';
-import { stopGradient, untaped } from '../../../src/dsl/math/detach.js';
+import { stopGradient, untaped } from '../../../src/runtime/detach.js';
 
 // [x (float32-rounded), log Gamma(x), digamma(x)] from mpmath.loggamma / mpmath.digamma at 30 digits,
 // evaluated at the float32 value of x so the comparison isolates the approximation error.

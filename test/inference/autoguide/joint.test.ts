@@ -4,7 +4,7 @@ import { normal } from '../../../src/dsl/distributions/index.js';
 import { observe, sample } from '../../../src/dsl/primitives.js';
 import { autoGuide } from '../../../src/inference/autoguide/index.js';
 import { elbo } from '../../../src/inference/elbo.js';
-import { drawWeighted } from '../../../src/inference/log-weights.js';
+import { drawWeighted } from '../../../src/inference/program.js';
 import { clearParamStore, getParamStore, Stream } from '../../../src/runtime/index.js';
 import { summarise } from '../../helpers/stats.js';
 import { fit, regression } from './helpers.js';
