@@ -4,8 +4,7 @@
  * Written next to the result file as `<estimator>.pictures.json`.
  */
 import * as tf from '@tensorflow/tfjs';
-import { replay, Stream, trace, withSeed } from '../src/index.js';
-import { fail } from '../src/runtime/errors.js';
+import { replay, RouletteError, Stream, trace, withSeed } from '../src/index.js';
 import type { Trace } from '../src/index.js';
 import type { BuiltExample, Split } from './registry.js';
 
@@ -36,7 +35,7 @@ function rows(t: tf.Tensor, digits = 3): number[][] {
 
 function meanAt(tr: Trace, site: string): tf.Tensor {
   const law = tr.sample(site).fn;
-  if (!law.mean) fail('invalid-argument', `site '${site}': its distribution has no mean to draw as a picture`, site);
+  if (!law.mean) throw new RouletteError('invalid-argument', `site '${site}': its distribution has no mean to draw as a picture`, site);
   return law.mean();
 }
 

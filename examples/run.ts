@@ -14,10 +14,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { adam, estimatorEntry, leadingAxisDatapoints, logLikelihood, rmsprop, svi, type EstimatorValues, type SviOptions } from '../src/inference/index.js';
-import { fail } from '../src/runtime/errors.js';
-import { clearParamStore, ready, Stream } from '../src/index.js';
+import { clearParamStore, ready, RouletteError, Stream } from '../src/index.js';
 import { imagePictures, type Pictures } from './pictures.js';
 import { ESTIMATORS, registry, type EstimatorName, type GalleryData, type GalleryExample, type GalleryProgram, type Hyper } from './registry.js';
+import type { EpochRecord, RunResult } from './result.js';
 
 export interface RunConfig {
   readonly example: string;
@@ -31,32 +31,7 @@ export interface RunConfig {
   readonly quiet: boolean;
 }
 
-export interface EpochRecord {
-  readonly epoch: number;
-  /** Mean per-datapoint objective of the model-side estimator over the epoch's steps. */
-  readonly objective: number;
-  readonly seconds: number;
-  readonly steps: number;
-  /** The estimator's stats, averaged over the epoch's steps (non-finite values skipped). */
-  readonly stats: Readonly<Record<string, number>>;
-}
-
-export interface RunResult {
-  readonly example: string;
-  readonly estimator: EstimatorName;
-  readonly backend: string;
-  readonly config: Hyper & { readonly seed: number; readonly quick: boolean; readonly cisirKernel?: string };
-  readonly data: Readonly<Record<string, number | string>>;
-  readonly epochs: readonly EpochRecord[];
-  /** Per-step per-datapoint objective (the model-side estimator's estimate of log p(x) or its bound). */
-  readonly stepObjectives: readonly number[];
-  /** IWAE bound with config.evalK draws per test point, averaged over test points. */
-  readonly testLogLikelihood: number;
-  readonly exactTestLogLikelihood?: number;
-  readonly seconds: { readonly train: number; readonly evaluate: number; readonly total: number };
-  readonly stepsPerSecond: number;
-  readonly finishedAt: string;
-}
+export type { EpochRecord, RunResult } from './result.js';
 
 /**
  * Which of the example's hyperparameters set which registry option. The debiased estimators' guide
@@ -123,9 +98,9 @@ export function evaluate(model: GalleryProgram, guide: GalleryProgram, data: Gal
 /** Train `config.example` with `config.estimator`, evaluate, write the result file; returns the result (or a skip reason). */
 export async function runExample(config: RunConfig): Promise<RunResult | { readonly skipped: string }> {
   const example = registry.get(config.example);
-  if (!example) fail('invalid-argument', `unknown example '${config.example}'; known: ${[...registry.keys()].join(', ')}`, 'example');
+  if (!example) throw new RouletteError('invalid-argument', `unknown example '${config.example}'; known: ${[...registry.keys()].join(', ')}`, 'example');
   if (!example.estimators.includes(config.estimator)) {
-    fail('invalid-argument', `example '${example.name}' does not support --estimator ${config.estimator}; use one of ${example.estimators.join(', ')}`, 'estimator');
+    throw new RouletteError('invalid-argument', `example '${example.name}' does not support --estimator ${config.estimator}; use one of ${example.estimators.join(', ')}`, 'estimator');
   }
   const backend = await ready();
   const hyper: Hyper = { ...example.defaults, ...(config.quick ? example.quick : {}), ...config.overrides };
@@ -225,23 +200,23 @@ export function parseRunArgs(argv: readonly string[]): RunConfig {
     },
   });
   const name = positionals[0];
-  if (!name) fail('invalid-argument', `give an example name: ${[...registry.keys()].join(', ')}`, 'example');
+  if (!name) throw new RouletteError('invalid-argument', `give an example name: ${[...registry.keys()].join(', ')}`, 'example');
   const estimator = String(values.estimator);
-  if (!(ESTIMATORS as readonly string[]).includes(estimator)) fail('invalid-argument', `--estimator must be one of ${ESTIMATORS.join(', ')}, got '${estimator}'`, 'estimator');
+  if (!(ESTIMATORS as readonly string[]).includes(estimator)) throw new RouletteError('invalid-argument', `--estimator must be one of ${ESTIMATORS.join(', ')}, got '${estimator}'`, 'estimator');
   const overrides: Record<string, number | string> = {};
   for (const option of NUMBER_OPTIONS) {
     const raw = (values as Record<string, string | boolean | undefined>)[option];
     if (typeof raw !== 'string') continue;
     const value = Number(raw);
-    if (!Number.isFinite(value)) fail('invalid-argument', `--${option} must be a number, got '${raw}'`, option);
+    if (!Number.isFinite(value)) throw new RouletteError('invalid-argument', `--${option} must be a number, got '${raw}'`, option);
     overrides[option === 'eval-k' ? 'evalK' : option] = value;
   }
   if (values.optimizer !== undefined) {
-    if (values.optimizer !== 'adam' && values.optimizer !== 'rmsprop') fail('invalid-argument', `--optimizer must be adam or rmsprop`, 'optimizer');
+    if (values.optimizer !== 'adam' && values.optimizer !== 'rmsprop') throw new RouletteError('invalid-argument', `--optimizer must be adam or rmsprop`, 'optimizer');
     overrides['optimizer'] = values.optimizer;
   }
   const seed = Number(values.seed);
-  if (!Number.isInteger(seed)) fail('invalid-argument', `--seed must be an integer, got '${values.seed}'`, 'seed');
+  if (!Number.isInteger(seed)) throw new RouletteError('invalid-argument', `--seed must be an integer, got '${values.seed}'`, 'seed');
   return {
     example: name,
     estimator: estimator as EstimatorName,

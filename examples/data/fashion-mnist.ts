@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fail } from '../../src/runtime/errors.js';
-import { Stream } from '../../src/index.js';
+import { RouletteError, Stream } from '../../src/index.js';
 import type { MnistSplit } from './mnist.js';
 import { readIdx } from './idx.js';
 
@@ -28,7 +27,7 @@ function split(dir: string, which: 'train' | 'test', count: number, seed: number
   const images = readIdx(join(dir, FILES[which][0]));
   const labels = readIdx(join(dir, FILES[which][1]));
   const [total, rows, cols] = images.dims as [number, number, number];
-  if (rows * cols !== 784 || labels.dims[0] !== total) fail('io-error', `${dir}: expected 28 x 28 images with one label each`, dir);
+  if (rows * cols !== 784 || labels.dims[0] !== total) throw new RouletteError('io-error', `${dir}: expected 28 x 28 images with one label each`, dir);
   const n = Math.min(count, total);
   const order = Array.from({ length: n }, (_, i) => i);
   const stream = Stream.fromSeed(`${seed}-fashion-${which}`);
@@ -46,6 +45,6 @@ function split(dir: string, which: 'train' | 'test', count: number, seed: number
 /** Fashion-MNIST train and test subsets (full sizes 60,000 and 10,000). */
 export function loadFashionMnist(train: number, test: number, seed = 0, dir = FASHION_MNIST_DIR): { train: MnistSplit; test: MnistSplit } {
   const missing = fashionMnistMissing(dir);
-  if (missing) fail('io-error', missing, dir);
+  if (missing) throw new RouletteError('io-error', missing, dir);
   return { train: split(dir, 'train', train, seed), test: split(dir, 'test', test, seed) };
 }

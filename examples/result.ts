@@ -1,0 +1,55 @@
+/**
+ * The result file of examples/run.ts (examples/results/<name>/<estimator>.json): written by the runner,
+ * read by the gallery (gallery/src/site/types.ts). Types only, so browser code may import it.
+ */
+import type { EstimatorName } from '../src/inference/index.js';
+
+/** An example's training hyperparameters (its defaults, `--quick` overrides and the command line's). */
+export interface Hyper {
+  readonly epochs: number;
+  readonly batch: number;
+  readonly lr: number;
+  readonly optimizer: 'adam' | 'rmsprop';
+  /** Global gradient-norm clip per group (Shi & Cornish clip the debiased estimators). */
+  readonly clip?: number;
+  /** Draws: IWAE k, C-ISIR particles per state, and the guide objective's k. */
+  readonly k: number;
+  /** ML-SS / ML-RR geometric parameter and start level. */
+  readonly r: number;
+  readonly level: number;
+  /** SUMO's base number of draws. */
+  readonly m: number;
+  /** ELBO particles. */
+  readonly particles: number;
+  /** C-ISIR lag. */
+  readonly lag: number;
+  /** Draws per test point of the IWAE bound used as test log-likelihood. */
+  readonly evalK: number;
+}
+
+export interface EpochRecord {
+  readonly epoch: number;
+  /** Mean per-datapoint objective of the model-side estimator over the epoch's steps. */
+  readonly objective: number;
+  readonly seconds: number;
+  readonly steps: number;
+  /** The estimator's stats, averaged over the epoch's steps (non-finite values skipped). */
+  readonly stats: Readonly<Record<string, number>>;
+}
+
+export interface RunResult {
+  readonly example: string;
+  readonly estimator: EstimatorName;
+  readonly backend: string;
+  readonly config: Hyper & { readonly seed: number; readonly quick: boolean; readonly cisirKernel?: string };
+  readonly data: Readonly<Record<string, number | string>>;
+  readonly epochs: readonly EpochRecord[];
+  /** Per-step per-datapoint objective (the model-side estimator's estimate of log p(x) or its bound). */
+  readonly stepObjectives: readonly number[];
+  /** IWAE bound with config.evalK draws per test point, averaged over test points. */
+  readonly testLogLikelihood: number;
+  readonly exactTestLogLikelihood?: number;
+  readonly seconds: { readonly train: number; readonly evaluate: number; readonly total: number };
+  readonly stepsPerSecond: number;
+  readonly finishedAt: string;
+}
