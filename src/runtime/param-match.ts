@@ -1,5 +1,6 @@
 import { produce } from 'immer';
 import type { ParamSnapshot } from './param-store.js';
+import { sameShape } from './shapes.js';
 
 /**
  * Does a params file belong to a program? Its names and shapes are compared with the params the
@@ -21,8 +22,6 @@ export interface ParamMismatch {
 export interface ParamComparison extends ParamMismatch {
   readonly matching: readonly string[];
 }
-
-const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
 
 export function compareParams(expected: ReadonlyMap<string, readonly number[]>, snapshot: ParamSnapshot): ParamComparison {
   const saved = snapshot.params;

@@ -1,14 +1,15 @@
-import * as tf from '@tensorflow/tfjs';
-
-/** Broadcast two shapes from the right; undefined when they are incompatible. */
-export function broadcastShapes(a: readonly number[], b: readonly number[]): number[] | undefined {
-  const rank = Math.max(a.length, b.length);
-  const out = new Array<number>(rank);
-  for (let i = 1; i <= rank; i++) {
-    const x = a[a.length - i] ?? 1;
-    const y = b[b.length - i] ?? 1;
-    if (x !== y && x !== 1 && y !== 1) return undefined;
-    out[rank - i] = x === 1 ? y : x;
+/** Broadcast shapes from the right (a 1 stretches to any size); undefined when they are incompatible. */
+export function broadcastShapes(...shapes: readonly (readonly number[])[]): number[] | undefined {
+  const rank = Math.max(0, ...shapes.map((s) => s.length));
+  const out = new Array<number>(rank).fill(1);
+  for (const s of shapes) {
+    for (let i = 1; i <= s.length; i++) {
+      const d = s[s.length - i]!;
+      const at = rank - i;
+      if (d === 1) continue;
+      if (out[at] !== 1 && out[at] !== d) return undefined;
+      out[at] = d;
+    }
   }
   return out;
 }
@@ -21,5 +22,5 @@ export function padLeft(shape: readonly number[], rank: number): number[] {
 }
 
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return tf.util.arraysEqual([...a], [...b]);
+  return a.length === b.length && a.every((d, i) => d === b[i]);
 }

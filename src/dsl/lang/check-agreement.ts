@@ -1,7 +1,7 @@
 import type { SampleStmt, Span } from './ast.js';
 import { diagnostic, type Diagnostic } from './diagnostics.js';
 import { describeSupport, supportWithin, type Support } from './distributions.js';
-import { formatShape, sameShape, type Dim } from './static-shapes.js';
+import { formatShape, sameDims, type Dim } from './static-shapes.js';
 
 /** A sample statement as the agreement check sees it. */
 export interface SiteRecord {
@@ -40,7 +40,7 @@ export function checkAgreement(
       continue;
     }
     const [md, gd] = [m.draw, g.draw];
-    if (md && gd && !sameShape(md.item, gd.item)) {
+    if (md && gd && !sameDims(md.item, gd.item)) {
       report(diagnostic('latent-mismatch', g.stmt.target.span, `latent '${name}' has shape ${formatShape(gd.item)} in the guide but ${formatShape(md.item)} in the model (line ${line(m.stmt.span)})`, 'the guide must propose values of the shape the model scores'));
     } else if (m.plates.join('/') !== g.plates.join('/')) {
       report(diagnostic('latent-mismatch', g.stmt.target.span, `latent '${name}' is ${describePlates(g.plates)} in the guide but ${describePlates(m.plates)} in the model (line ${line(m.stmt.span)})`, 'sample a latent in the same plates in both blocks'));

@@ -7,7 +7,7 @@ import { FUNCTIONS } from './functions.js';
 import { gather } from '../math/gather.js';
 import { indexByPlates, type PlateFrame } from './plate-index.js';
 import type { ProgramInfo } from './program-info.js';
-import { aligned, asTensorValue, broadcastShapes, elementwise, withItemRank, type RValue, type TensorValue } from './values.js';
+import { aligned, asTensorValue, broadcastOrFail, elementwise, withItemRank, type RValue, type TensorValue } from './values.js';
 
 /** What a running program provides to expressions. */
 export interface RunEnv {
@@ -177,7 +177,7 @@ export class ExprCompiler {
       const tensors = values.map(asTensorValue);
       const rank = Math.max(...tensors.map((t) => t.itemRank));
       const lifted = tensors.map((t) => withItemRank(t, rank));
-      const shape = broadcastShapes(lifted.map((t) => t.shape));
+      const shape = broadcastOrFail(lifted.map((t) => t.shape));
       const stacked = tf.stack(lifted.map((t) => (tf.util.arraysEqual(t.shape, shape) ? t : tf.broadcastTo(t, shape))), shape.length - rank);
       return { tensor: stacked, itemRank: rank + 1 };
     };

@@ -76,7 +76,7 @@ export function broadcastsTo(inner: readonly Dim[], outer: readonly Dim[]): bool
 }
 
 /** Are two shapes the same where known? */
-export function sameShape(a: readonly Dim[], b: readonly Dim[]): boolean {
+export function sameDims(a: readonly Dim[], b: readonly Dim[]): boolean {
   return a.length === b.length && a.every((d, i) => sameDim(d, b[i]!) !== 'no');
 }
 

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { fail } from '../../runtime/errors.js';
+import { broadcastShapes } from '../../runtime/shapes.js';
 
 /**
  * Values of a running `.ppl` program. A tensor's shape is `batch ++ item`: the item dims are the ones
@@ -61,21 +62,8 @@ export function elementwise(
 }
 
 /** The broadcast of several concrete shapes (right-aligned), or an error naming them. */
-export function broadcastShapes(shapes: readonly (readonly number[])[]): number[] {
-  const rank = Math.max(0, ...shapes.map((s) => s.length));
-  const out = new Array<number>(rank).fill(1);
-  for (const s of shapes) {
-    for (let i = 1; i <= s.length; i++) {
-      const d = s[s.length - i]!;
-      const at = rank - i;
-      if (d === 1) continue;
-      if (out[at] !== 1 && out[at] !== d) {
-        fail('shape-mismatch', `shapes ${shapes.map((x) => `[${x.join(', ')}]`).join(' and ')} do not broadcast`);
-      }
-      out[at] = d;
-    }
-  }
-  return out;
+export function broadcastOrFail(shapes: readonly (readonly number[])[]): number[] {
+  return broadcastShapes(...shapes) ?? fail('shape-mismatch', `shapes ${shapes.map((x) => `[${x.join(', ')}]`).join(' and ')} do not broadcast`);
 }
 
 /** Axis of item dim `i` (0-based from the item's first dim; negative counts from the end) in the tensor. */

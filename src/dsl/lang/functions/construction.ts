@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { fail } from '../../../runtime/errors.js';
 import { broadcast, formatShape, type Dim } from '../static-shapes.js';
-import { asTensorValue, broadcastShapes, withItemRank, type RValue } from '../values.js';
+import { asTensorValue, broadcastOrFail, withItemRank, type RValue } from '../values.js';
 import { real, type FunctionSpec, type Reporter, type StaticArg } from './spec.js';
 
 /** Arrays built from sizes (zeros, ones, eye) and joined from values (concat). */
@@ -92,7 +92,7 @@ const concat: FunctionSpec = {
     const rank = Math.max(...values.map((v) => v.itemRank));
     const lifted = values.map((v) => withItemRank(v, rank));
     // Every dim but the last (batch and leading item dims) broadcasts to a common shape.
-    const lead = broadcastShapes(lifted.map((t) => t.shape.slice(0, -1)));
+    const lead = broadcastOrFail(lifted.map((t) => t.shape.slice(0, -1)));
     const pieces = lifted.map((t) => tf.broadcastTo(t, [...lead, t.shape[t.rank - 1]!]));
     return { tensor: tf.concat(pieces, -1), itemRank: rank };
   },

@@ -1,7 +1,8 @@
 import { broadcastStrides } from '../../fast/binary.js';
 import { UNARY_OPS } from '../../fast/unary.js';
 import type { Values } from '../capture.js';
-import { broadcastIndex, NATIVE_MIN_SIZE, sameShape, sizeOf, Unsupported, type Impl, type KernelSpec } from './types.js';
+import { sameShape } from '../../shapes.js';
+import { broadcastIndex, NATIVE_MIN_SIZE, sizeOf, Unsupported, type Impl, type KernelSpec } from './types.js';
 
 /** Elementwise kernels: unary maps, broadcasting binary maps, Select and AddN. */
 

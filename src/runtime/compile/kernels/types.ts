@@ -77,10 +77,6 @@ export function broadcastIndex(shape: readonly number[], outShape: readonly numb
   return index;
 }
 
-export function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}
-
 /** An axis attribute (number, list or null = all) as sorted non-negative axes. */
 export function axesOf(axis: unknown, rank: number): number[] {
   if (axis === null || axis === undefined) return Array.from({ length: rank }, (_, i) => i);
