@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { normal } from '../../src/dsl/distributions/index.js';
-import { observe, param, sample } from '../../src/dsl/primitives.js';
+import { observe, param, plate, sample } from '../../src/dsl/primitives.js';
 import { elbo, svi } from '../../src/inference/index.js';
-import { plate } from '../../src/runtime/handlers/plate.js';
 import { clearParamStore } from '../../src/runtime/param-store.js';
 import { useKernels } from '../lib/kernels.js';
 import { kernelsPerStep, type KernelCount } from '../lib/profile.js';

@@ -1,5 +1,4 @@
-export { sample, observe, param, factor, deterministic, type ParamOptions, type SampleOptions } from './primitives.js';
-export { plate, type PlateOptions } from '../runtime/handlers/plate.js';
+export { sample, observe, param, factor, deterministic, plate, type ParamOptions, type PlateOptions, type SampleOptions } from './primitives.js';
 export * as dist from './distributions/index.js';
 export type { Distribution, TensorLike } from './distributions/distribution.js';
 export * as nn from './nn.js';

@@ -1,9 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { resolveConstraint, type ConstraintSpec } from '../runtime/constraints.js';
-import { fail } from '../runtime/errors.js';
-import type { DeterministicMessage, ParamMessage, SampleMessage } from '../runtime/messages.js';
+import { fail, kindOf } from '../runtime/errors.js';
+import { PlateMessenger, plateDim } from '../runtime/handlers/plate.js';
+import type { DeterministicMessage, ParamMessage, PlateMessage, SampleMessage } from '../runtime/messages.js';
 import type { ParamInit } from '../runtime/param-store.js';
 import '../runtime/default-action.js'; // primitives need the default actions installed (a side effect)
+import { formatShape } from '../runtime/shapes.js';
 import { apply } from '../runtime/stack.js';
 import type { Distribution } from './distributions/distribution.js';
 import { unit } from './distributions/index.js';
@@ -141,4 +143,66 @@ export function param(name: string, init?: ParamInit, options: ParamOptions = {}
   const constraint = resolveConstraint(options.constraint, `param '${name}'`);
   const msg: ParamMessage = { type: 'param', name, init, constraint, value: undefined, role: undefined, stop: false };
   return apply(msg).value!;
+}
+
+export interface PlateOptions {
+  /** Subsample size B (indices drawn uniformly without replacement), or the int32 indices themselves. */
+  readonly subsample?: number | tf.Tensor;
+  /** The batch dim this plate owns (negative, counted from the right); default: the rightmost free one. */
+  readonly dim?: number;
+}
+
+function checkedSize(name: string, size: number): number {
+  if (!Number.isInteger(size) || size < 1) {
+    fail('invalid-argument', `plate '${name}': size must be a positive integer, got ${size}`, name);
+  }
+  return size;
+}
+
+function subsampleOf(name: string, size: number, subsample: PlateOptions['subsample']): [number, tf.Tensor | undefined] {
+  if (subsample === undefined) return [size, undefined];
+  if (typeof subsample === 'number') {
+    if (!Number.isInteger(subsample) || subsample < 1 || subsample > size) {
+      fail('invalid-argument', `plate '${name}': subsample must be an integer in 1..${size}, got ${subsample}`, name);
+    }
+    return [subsample, undefined];
+  }
+  if (subsample.rank !== 1 || subsample.dtype !== 'int32') {
+    fail(
+      'invalid-argument',
+      `plate '${name}': subsample indices must be a 1-D int32 tensor, got ${subsample.dtype} ${formatShape(subsample.shape)}`,
+      name,
+    );
+  }
+  return [subsample.shape[0]!, subsample];
+}
+
+/**
+ * Declare conditional independence over `size` items. `body` receives the (subsample) indices; sites
+ * inside get a batch dim of the subsample size at the plate's dim, and their log-probs are scaled by
+ * size / subsample size so minibatch estimates are unbiased for the full data.
+ *
+ * @example
+ * plate('data', N, (idx) => {
+ *   const xb = tf.gather(x, idx);
+ *   observe('x', normal(mu, 1), xb);
+ * }, { subsample: 32 });
+ */
+export function plate<T>(name: string, size: number, body: (indices: tf.Tensor) => T, options: PlateOptions = {}): T {
+  checkedSize(name, size);
+  if (typeof body !== 'function') {
+    fail('invalid-argument', `plate '${name}': the third argument must be the body, a function of the indices (plate(name, size, (i) => ..., { subsample })), got ${kindOf(body)}`, name);
+  }
+  const [subsampleSize, given] = subsampleOf(name, size, options.subsample);
+  const msg: PlateMessage = apply<PlateMessage>({
+    type: 'plate',
+    name,
+    size,
+    subsampleSize,
+    value: given,
+    stop: false,
+  });
+  const dim = plateDim(name, options.dim);
+  const indices = msg.value!;
+  return new PlateMessenger({ name, size, subsampleSize, dim }).run(() => body(indices));
 }

@@ -18,7 +18,6 @@ export { block, type BlockSpec } from './handlers/block.js';
 export { scale } from './handlers/scale.js';
 export { mask } from './handlers/mask.js';
 export { seed, withSeed } from './handlers/seed.js';
-export { plate, type PlateOptions } from './handlers/plate.js';
 export { particles, particleSource, vectorizedSource, inferParticleDim, maxBatchRank, type ParticlesOptions } from './handlers/particles.js';
 export { withRole } from './handlers/role.js';
 export { ParamStore, getParamStore, setParamStore, clearParamStore, type ParamSnapshot, type ParamInit, type ParamFileMeta, type ParamFileExtras, type OptimizerSnapshot } from './param-store.js';

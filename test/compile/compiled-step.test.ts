@@ -5,7 +5,7 @@ import { mlp } from '../../src/dsl/nn.js';
 import { observe, param, sample } from '../../src/dsl/primitives.js';
 import { elbo, gradients, iwae, mlrr, mlss, rws, sumo, svi, type Estimator } from '../../src/inference/index.js';
 import { adam, amsgrad, rmsprop, sgd, type Optimizer } from '../../src/inference/optim.js';
-import { clearParamStore, getParamStore, plate } from '../../src/runtime/index.js';
+import { clearParamStore, getParamStore, plate } from '../../src/index.js';
 import { currentRandom } from '../../src/runtime/rng.js';
 import { tinyGuide, tinyModel, x10 } from '../helpers/tiny-model.js';
 

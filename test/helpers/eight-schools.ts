@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { observe, param, sample } from '../../src/dsl/primitives.js';
-import { plate } from '../../src/runtime/index.js';
+import { plate } from '../../src/index.js';
 import { halfCauchy, lognormal, normal } from '../../src/dsl/distributions/index.js';
 
 /**

@@ -10,7 +10,7 @@ import type { Estimator } from '../../src/inference/estimator.js';
 import { gradients } from '../../src/inference/gradients.js';
 import { iwae } from '../../src/inference/iwae.js';
 import type { Problem, Program } from '../../src/inference/program.js';
-import { clearParamStore, getParamStore, plate, RouletteError, Stream } from '../../src/runtime/index.js';
+import { clearParamStore, getParamStore, plate, RouletteError, Stream } from '../../src/index.js';
 import { exactLogMarginalGradTheta, linearGaussian, resetParams, type LgParams } from '../helpers/linear-gaussian.js';
 import { replicate } from '../helpers/replicate.js';
 import { expectUnbiased, isBiased, summarise } from '../helpers/stats.js';

@@ -6,7 +6,7 @@ import { adam, cisir, elbo, gradients, importance, iwae, logLikelihood, mlrr, rw
 import { drawWeighted } from '../../src/inference/program.js';
 import type { Estimator } from '../../src/inference/estimator.js';
 import type { Problem } from '../../src/inference/program.js';
-import { getParamStore, mask, plate, scale, Stream } from '../../src/runtime/index.js';
+import { getParamStore, mask, plate, scale, Stream } from '../../src/index.js';
 import { expectUnbiased, isBiased } from '../helpers/stats.js';
 import { mixtureRows } from '../../examples/data/synthetic.js';
 import { emMaximum } from '../helpers/mixture-em.js';

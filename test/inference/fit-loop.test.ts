@@ -10,7 +10,7 @@ import { elbo } from '../../src/inference/elbo.js';
 import { adam, schedules } from '../../src/inference/optim.js';
 import { loadParamsFor, programParams } from '../../src/inference/program-params.js';
 import { svi } from '../../src/inference/svi.js';
-import { clearParamStore, getParamStore, plate } from '../../src/runtime/index.js';
+import { clearParamStore, getParamStore, plate } from '../../src/index.js';
 
 /**
  * svi's training-loop conveniences (issue 18 item 5): `fit(...)` with onStep, early stopping and an

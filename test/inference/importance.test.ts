@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { normal } from '../../src/dsl/distributions/index.js';
 import { observe, param, sample } from '../../src/dsl/primitives.js';
 import { adam, importance, iwae, summary, svi } from '../../src/inference/index.js';
-import { getParamStore, plate } from '../../src/runtime/index.js';
+import { getParamStore, plate } from '../../src/index.js';
 import { eightSchoolsExact, eightSchoolsGuide, eightSchoolsModel, SIGMA, Y } from '../helpers/eight-schools.js';
 
 /**

@@ -6,7 +6,7 @@ import { elbo } from '../../src/inference/elbo.js';
 import { gradients } from '../../src/inference/gradients.js';
 import { iwae } from '../../src/inference/iwae.js';
 import { logLikelihood } from '../../src/inference/log-likelihood.js';
-import { clearParamStore, getParamStore, plate, RouletteError } from '../../src/runtime/index.js';
+import { clearParamStore, getParamStore, plate, RouletteError } from '../../src/index.js';
 import { exactLogMarginal, linearGaussian, setParams, type LgParams } from '../helpers/linear-gaussian.js';
 
 afterAll(() => clearParamStore());

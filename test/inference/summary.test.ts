@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { gamma, lognormal, normal, poisson } from '../../src/dsl/distributions/index.js';
 import { deterministic, observe, param, sample } from '../../src/dsl/primitives.js';
 import { adam, autoGuide, elbo, summary, svi } from '../../src/inference/index.js';
-import { getParamStore, plate } from '../../src/runtime/index.js';
+import { getParamStore, plate } from '../../src/index.js';
 
 /** Posterior summaries of guide draws, in each site's constrained space. */
 

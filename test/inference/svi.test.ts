@@ -7,7 +7,7 @@ import type { Estimator } from '../../src/inference/estimator.js';
 import { iwae } from '../../src/inference/iwae.js';
 import { adam, schedules, sgd } from '../../src/inference/optim.js';
 import { svi } from '../../src/inference/svi.js';
-import { clearParamStore, getParamStore, plate, RouletteError, Stream } from '../../src/runtime/index.js';
+import { clearParamStore, getParamStore, plate, RouletteError, Stream } from '../../src/index.js';
 import { linearGaussian } from '../helpers/linear-gaussian.js';
 
 afterEach(() => clearParamStore());

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { normal } from '../../src/dsl/distributions/index.js';
 import { observe, param, sample } from '../../src/dsl/primitives.js';
-import { clearParamStore, particles, plate, seed, trace } from '../../src/runtime/index.js';
+import { clearParamStore, particles, plate, seed, trace } from '../../src/index.js';
 
 describe('tensor ownership', () => {
   it('does not leak tensors across 1000 traced runs', () => {

@@ -1,11 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { bernoulli, normal } from '../../src/dsl/distributions/index.js';
-import { observe, sample } from '../../src/dsl/primitives.js';
+import { observe, plate, sample } from '../../src/dsl/primitives.js';
 import {
   particles,
   particleSource,
-  plate,
   replay,
   Stream,
   trace,

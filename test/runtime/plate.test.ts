@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { normal } from '../../src/dsl/distributions/index.js';
 import { deterministic, observe, sample } from '../../src/dsl/primitives.js';
-import { plate, replay, RouletteError, seed, trace } from '../../src/runtime/index.js';
+import { plate, replay, RouletteError, seed, trace } from '../../src/index.js';
 
 describe('plate', () => {
   it('broadcasts sites along its dim and nests from the right', () => {

@@ -4,7 +4,7 @@ import * as dist from '../../src/dsl/distributions/index.js';
 import { check, compile } from '../../src/dsl/lang/index.js';
 import { observe, param, sample } from '../../src/dsl/primitives.js';
 import { gradients, elbo, logLikelihood } from '../../src/inference/index.js';
-import { block, condition, mask, particles, plate, replay, scale, seed, setSeed, substitute, trace, Trace } from '../../src/runtime/index.js';
+import { block, condition, mask, particles, plate, replay, scale, seed, setSeed, substitute, trace, Trace } from '../../src/index.js';
 
 /**
  * Issue 17's sweep: public functions given a wrong argument of each kind answer with an error that

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { plate } from '../../runtime/handlers/plate.js';
+import { plate } from '../../dsl/primitives.js';
 import type { PlateFrame } from '../../runtime/messages.js';
 import { gather as gatherAlong } from '../../dsl/math/gather.js';
 import { plateAxis, type LatentSite } from './site.js';

@@ -1,10 +1,12 @@
-import * as tf from '@tensorflow/tfjs';
-import { fail, kindOf } from '../errors.js';
-import type { Message, PlateFrame, PlateMessage } from '../messages.js';
+import { fail } from '../errors.js';
+import type { Message, PlateFrame } from '../messages.js';
 import { formatShape, padLeft } from '../shapes.js';
-import { activeHandlers, apply, Messenger } from '../stack.js';
+import { activeHandlers, Messenger } from '../stack.js';
 
-/** Inside a plate, sites are conditionally independent along `frame.dim`, scaled by size / subsample. */
+/**
+ * Inside a plate, sites are conditionally independent along `frame.dim`, scaled by size / subsample.
+ * The handler of the `plate` primitive (src/dsl/primitives.ts), which enters it.
+ */
 export class PlateMessenger extends Messenger {
   constructor(readonly frame: PlateFrame) {
     super();
@@ -39,39 +41,11 @@ export class PlateMessenger extends Messenger {
   }
 }
 
-export interface PlateOptions {
-  /** Subsample size B (indices drawn uniformly without replacement), or the int32 indices themselves. */
-  readonly subsample?: number | tf.Tensor;
-  /** The batch dim this plate owns (negative, counted from the right); default: the rightmost free one. */
-  readonly dim?: number;
-}
-
-function checkedSize(name: string, size: number): number {
-  if (!Number.isInteger(size) || size < 1) {
-    fail('invalid-argument', `plate '${name}': size must be a positive integer, got ${size}`, name);
-  }
-  return size;
-}
-
-function subsampleOf(name: string, size: number, subsample: PlateOptions['subsample']): [number, tf.Tensor | undefined] {
-  if (subsample === undefined) return [size, undefined];
-  if (typeof subsample === 'number') {
-    if (!Number.isInteger(subsample) || subsample < 1 || subsample > size) {
-      fail('invalid-argument', `plate '${name}': subsample must be an integer in 1..${size}, got ${subsample}`, name);
-    }
-    return [subsample, undefined];
-  }
-  if (subsample.rank !== 1 || subsample.dtype !== 'int32') {
-    fail(
-      'invalid-argument',
-      `plate '${name}': subsample indices must be a 1-D int32 tensor, got ${subsample.dtype} ${formatShape(subsample.shape)}`,
-      name,
-    );
-  }
-  return [subsample.shape[0]!, subsample];
-}
-
-function allocateDim(name: string, requested: number | undefined): number {
+/**
+ * The batch dim a new plate owns: `requested` (a negative dim no enclosing plate uses), or else the
+ * rightmost dim free of every enclosing plate.
+ */
+export function plateDim(name: string, requested: number | undefined): number {
   const used = new Set(
     activeHandlers()
       .filter((h): h is PlateMessenger => h instanceof PlateMessenger)
@@ -89,34 +63,4 @@ function allocateDim(name: string, requested: number | undefined): number {
   let dim = -1;
   while (used.has(dim)) dim--;
   return dim;
-}
-
-/**
- * Declare conditional independence over `size` items. `body` receives the (subsample) indices; sites
- * inside get a batch dim of the subsample size at the plate's dim, and their log-probs are scaled by
- * size / subsample size so minibatch estimates are unbiased for the full data.
- *
- * @example
- * plate('data', N, (idx) => {
- *   const xb = tf.gather(x, idx);
- *   observe('x', normal(mu, 1), xb);
- * }, { subsample: 32 });
- */
-export function plate<T>(name: string, size: number, body: (indices: tf.Tensor) => T, options: PlateOptions = {}): T {
-  checkedSize(name, size);
-  if (typeof body !== 'function') {
-    fail('invalid-argument', `plate '${name}': the third argument must be the body, a function of the indices (plate(name, size, (i) => ..., { subsample })), got ${kindOf(body)}`, name);
-  }
-  const [subsampleSize, given] = subsampleOf(name, size, options.subsample);
-  const msg: PlateMessage = apply<PlateMessage>({
-    type: 'plate',
-    name,
-    size,
-    subsampleSize,
-    value: given,
-    stop: false,
-  });
-  const dim = allocateDim(name, options.dim);
-  const indices = msg.value!;
-  return new PlateMessenger({ name, size, subsampleSize, dim }).run(() => body(indices));
 }

@@ -5,7 +5,7 @@ import { observe, sample } from '../../../src/dsl/primitives.js';
 import { autoGuide } from '../../../src/inference/autoguide/index.js';
 import { elbo } from '../../../src/inference/elbo.js';
 import { predictive } from '../../../src/inference/predictive.js';
-import { clearParamStore, getParamStore, plate } from '../../../src/runtime/index.js';
+import { clearParamStore, getParamStore, plate } from '../../../src/index.js';
 import { fit } from './helpers.js';
 
 afterEach(() => clearParamStore());

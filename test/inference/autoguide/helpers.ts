@@ -4,7 +4,7 @@ import { observe, sample } from '../../../src/dsl/primitives.js';
 import type { Estimator } from '../../../src/inference/estimator.js';
 import { adam, schedules } from '../../../src/inference/optim.js';
 import { svi } from '../../../src/inference/svi.js';
-import { getParamStore, plate, Stream } from '../../../src/runtime/index.js';
+import { getParamStore, plate, Stream } from '../../../src/index.js';
 
 /** log |det M| of a small square matrix (float64 LU with partial pivoting). */
 export function logAbsDet(m: number[][]): number {

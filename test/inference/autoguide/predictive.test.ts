@@ -5,7 +5,7 @@ import { deterministic, observe, sample } from '../../../src/dsl/primitives.js';
 import { autoGuide } from '../../../src/inference/autoguide/index.js';
 import { elbo } from '../../../src/inference/elbo.js';
 import { predictive } from '../../../src/inference/predictive.js';
-import { clearParamStore, plate, RouletteError, Stream, trace } from '../../../src/runtime/index.js';
+import { clearParamStore, plate, RouletteError, Stream, trace } from '../../../src/index.js';
 import { expectUnbiased, summarise } from '../../helpers/stats.js';
 import { fit, regression } from './helpers.js';
 

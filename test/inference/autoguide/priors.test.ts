@@ -4,7 +4,7 @@ import * as dist from '../../../src/dsl/distributions/index.js';
 import { observe, sample } from '../../../src/dsl/primitives.js';
 import { autoGuide } from '../../../src/inference/autoguide/index.js';
 import { elbo } from '../../../src/inference/elbo.js';
-import { bijections, clearParamStore, plate, seed, trace } from '../../../src/runtime/index.js';
+import { bijections, clearParamStore, plate, seed, trace } from '../../../src/index.js';
 import { fit } from './helpers.js';
 
 /**

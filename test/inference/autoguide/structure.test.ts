@@ -8,7 +8,7 @@ import { gradients } from '../../../src/inference/gradients.js';
 import { adam } from '../../../src/inference/optim.js';
 import { predictive } from '../../../src/inference/predictive.js';
 import { svi } from '../../../src/inference/svi.js';
-import { clearParamStore, getParamStore, plate, RouletteError, seed, Stream, trace } from '../../../src/runtime/index.js';
+import { clearParamStore, getParamStore, plate, RouletteError, seed, Stream, trace } from '../../../src/index.js';
 import { linearGaussian } from '../../helpers/linear-gaussian.js';
 import { fit } from './helpers.js';
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { halfCauchy, normal } from '../../../src/dsl/distributions/index.js';
 import { factor, observe, sample } from '../../../src/dsl/primitives.js';
 import { mcmc, nuts, summary, type McmcResult } from '../../../src/inference/index.js';
-import { plate } from '../../../src/runtime/index.js';
+import { plate } from '../../../src/index.js';
 import { eightSchoolsExact, eightSchoolsModel, SIGMA, Y } from '../../helpers/eight-schools.js';
 
 /**

@@ -4,7 +4,7 @@ import { bernoulli, gamma, normal, poisson } from '../../../src/dsl/distribution
 import { observe, sample } from '../../../src/dsl/primitives.js';
 import { diagnose, essOf, hmc, mcmc, nuts, rhatOf, summary } from '../../../src/inference/index.js';
 import { RouletteError } from '../../../src/runtime/errors.js';
-import { plate } from '../../../src/runtime/index.js';
+import { plate } from '../../../src/index.js';
 import { Stream } from '../../../src/runtime/rng.js';
 
 /** The runner: a conjugate posterior through a positive support, seeds, the loop form, memory, errors. */

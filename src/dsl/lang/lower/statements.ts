@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { plate } from '../../../runtime/handlers/plate.js';
-import { factor, observe, sample } from '../../primitives.js';
+import { factor, observe, plate, sample } from '../../primitives.js';
 import type { BlockDecl, DistCall, Statement } from '../ast.js';
 import { bindArguments } from '../bind-args.js';
 import { DISTRIBUTIONS } from '../distributions.js';
