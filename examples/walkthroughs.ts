@@ -12,6 +12,6 @@ export const walkthroughs: readonly Walkthrough[] = [
   {
     name: 'eight-schools',
     description:
-      "Rubin's eight schools (non-centred, halfCauchy tau) in the language: an IWAE fit, the guide's summary and the PSIS-reweighted summary next to the exact posterior",
+      "Rubin's eight schools (non-centred, halfCauchy tau) in the language: an IWAE fit, the guide's summary and the PSIS-reweighted summary, and NUTS, next to the exact posterior",
   },
 ];

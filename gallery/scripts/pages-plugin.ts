@@ -1,6 +1,7 @@
 /**
  * A Vite plugin that makes the gallery a multi-page site from the collected data: one HTML page per
- * example (gallery/<name>.html) and gallery/diagnostics.html exist only in the build, and each page's
+ * example (gallery/<name>.html), per study under research/ (gallery/research-<name>.html) and
+ * gallery/diagnostics.html exist only in the build, and each page's
  * data is a JSON module (`virtual:gallery/...`) bundled with it, so every page is a static file that
  * needs no fetch.
  */
@@ -13,9 +14,13 @@ const PREFIX = 'virtual:gallery/';
 /** The generated pages: output name (without .html) -> the entry module and its data module. */
 function generatedPages(site: Site): Map<string, { title: string; entry: string; render: string; data: string }> {
   const pages = new Map(site.examples.map((e) => [e.name, { title: e.name, entry: './src/site/example-page.ts', render: 'renderExample', data: `${PREFIX}example/${e.name}` }]));
+  for (const r of site.research) pages.set(r.page, { title: r.title, entry: './src/site/research-page.ts', render: 'renderResearch', data: `${PREFIX}research/${r.name}` });
   pages.set('diagnostics', { title: 'diagnostics', entry: './src/site/diagnostics-page.ts', render: 'renderDiagnostics', data: `${PREFIX}diagnostics` });
   return pages;
 }
+
+/** A README's heading as HTML text. */
+const escapeHtml = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 function pageHtml(title: string, entry: string, render: string, data: string): string {
   return `<!doctype html>
@@ -23,7 +28,7 @@ function pageHtml(title: string, entry: string, render: string, data: string): s
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>roulette gallery: ${title}</title>
+<title>roulette gallery: ${escapeHtml(title)}</title>
 <link rel="icon" href="data:,">
 </head>
 <body>
@@ -49,6 +54,7 @@ export function galleryPages(site: Site, galleryDir: string): Plugin {
     [`${PREFIX}index`, site.index],
     [`${PREFIX}diagnostics`, site.diagnostics],
     ...site.examples.map((e) => [`${PREFIX}example/${e.name}`, e] as const),
+    ...site.research.map((r) => [`${PREFIX}research/${r.name}`, r] as const),
   ]);
   return {
     name: 'roulette-gallery-pages',

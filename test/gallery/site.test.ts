@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
@@ -11,9 +11,10 @@ import { buildGallery, collectErrors, GALLERY_RESULTS, launchBrowser, serveStati
  * The gallery site as a reader gets it: built with `npm run gallery`, served by a plain static file
  * server, loaded in Chromium. Every page must load without console or page errors and show what the
  * committed results hold: a chart per result kind with marks drawn, a row per result file, non-blank
- * pictures where pictures are committed. What each page must show is read here from
- * examples/results (or GALLERY_RESULTS=dir) directly, not from the site's own data, so a page that
- * leaves something out fails.
+ * pictures where pictures are committed, a page per study under research/ linked from the index and
+ * from the examples whose README names it. What each page must show is read here from
+ * examples/results (or GALLERY_RESULTS=dir) and research/ directly, not from the site's own data, so
+ * a page that leaves something out fails.
  */
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const RESULTS = GALLERY_RESULTS;
@@ -27,23 +28,8 @@ interface Committed {
   readonly pictures: readonly string[];
   /** Whether a C-ISIR run reports meeting-time stats (the per-run histogram). */
   readonly meetingTimes: boolean;
-  /**
-   * Meeting-time files (examples/vae-mnist/meeting-times.ts), in name order: a "<epochs> <kernel>" row
-   * per checkpoint and kernel, and the histogram's bars (every meeting-time bin and "capped" per row).
-   */
-  readonly coupledChains: readonly { file: string; rows: readonly string[]; bars: number }[];
-  /** Gradient-variance files (examples/vae-mnist/gradient-variance.ts), in name order, with their estimators. */
-  readonly gradientVariance: readonly { file: string; estimators: readonly string[] }[];
   readonly summary: boolean;
 }
-
-interface MeetingTimesFile {
-  checkpoints?: { epochs: number; kernels: Record<string, { histogram?: Record<string, number> }> }[];
-}
-
-/** A file of examples/vae-mnist/meeting-times.ts: checkpoints, each with per-kernel reports. */
-const isMeetingTimes = (json: MeetingTimesFile): boolean =>
-  Array.isArray(json.checkpoints) && json.checkpoints.some((c) => typeof c === 'object' && c !== null && typeof c.kernels === 'object' && c.kernels !== null);
 
 function committed(name: string): Committed {
   const dir = join(RESULTS, name);
@@ -56,20 +42,6 @@ function committed(name: string): Committed {
     runs: runs.map((r) => r.estimator),
     pictures: files.filter((f) => f.endsWith('.pictures.json')).map((f) => f.replace(/\.pictures\.json$/, '')),
     meetingTimes: runs.some((r) => r.json.epochs!.some((e) => 'meetingMean' in e.stats)),
-    coupledChains: files
-      .filter((f) => f.endsWith('.json') && !f.endsWith('.pictures.json'))
-      .sort()
-      .map((file) => ({ file, json: JSON.parse(readFileSync(join(dir, file), 'utf8')) as MeetingTimesFile }))
-      .filter((m) => isMeetingTimes(m.json))
-      .map(({ file, json }) => {
-        const reports = json.checkpoints!.flatMap((c) => Object.entries(c.kernels).map(([kernel, report]) => ({ row: `${c.epochs} ${kernel}`, report })));
-        const bins = new Set(reports.flatMap((r) => Object.keys(r.report.histogram ?? {}).filter((key) => /^meeting(Le|Gt)\d+$/.test(key))));
-        return { file, rows: reports.map((r) => r.row), bars: reports.length * (bins.size + 1) };
-      }),
-    gradientVariance: files
-      .filter((f) => /^gradient-variance.*\.json$/.test(f))
-      .sort()
-      .map((file) => ({ file, estimators: (JSON.parse(readFileSync(join(dir, file), 'utf8')) as { rows: { estimator: string }[] }).rows.map((r) => r.estimator) })),
     summary: files.includes('summary.md'),
   };
 }
@@ -95,6 +67,20 @@ function canvasesInked(page: Page, selector: string): Promise<boolean[]> {
 }
 
 const examples = [...registry.keys()];
+
+/** The studies under research/ (a README each) and their first headings. */
+const research = (existsSync(join(ROOT, 'research')) ? readdirSync(join(ROOT, 'research')) : [])
+  .filter((name) => statSync(join(ROOT, 'research', name)).isDirectory() && existsSync(join(ROOT, 'research', name, 'README.md')))
+  .map((name) => {
+    const readme = readFileSync(join(ROOT, 'research', name, 'README.md'), 'utf8');
+    return { name, readme, title: /^#\s+(.*)$/m.exec(readme)![1]!.trim() };
+  });
+/** The studies an example's README names (research/<name>): its page links to each. */
+const researchOf = (name: string): string[] => {
+  const path = join(ROOT, 'examples', name, 'README.md');
+  const readme = existsSync(path) ? readFileSync(path, 'utf8') : '';
+  return research.filter((r) => readme.includes(`research/${r.name}`)).map((r) => `research-${r.name}.html`);
+};
 let browser: Browser;
 let server: { url: string; close: () => Promise<void> };
 let dist: string;
@@ -131,7 +117,7 @@ async function visit(file: string, check: (page: Page) => Promise<void>): Promis
 
 describe('gallery site (npm run gallery)', () => {
   it('builds a static page per example, the index and diagnostics, with relative asset paths only', () => {
-    for (const file of ['index.html', 'diagnostics.html', ...examples.map((e) => `${e}.html`)]) {
+    for (const file of ['index.html', 'diagnostics.html', ...examples.map((e) => `${e}.html`), ...research.map((r) => `research-${r.name}.html`)]) {
       const html = readFileSync(join(dist, file), 'utf8');
       const urls = [...html.matchAll(/(?:src|href)="([^"]*)"/g)].map((m) => m[1]!);
       expect(urls.length, file).toBeGreaterThan(0);
@@ -146,6 +132,7 @@ describe('gallery site (npm run gallery)', () => {
         await expect(item.textContent()).resolves.toContain(registry.get(name)!.description);
       }
       await expect(page.locator('a[href="diagnostics.html"]').count()).resolves.toBe(1);
+      for (const r of research) await expect(page.locator(`ul.research a[href="research-${r.name}.html"]`).textContent()).resolves.toBe(r.title);
       const playground = existsSync(join(ROOT, 'gallery', 'playground.html')) ? 1 : 0;
       await expect(page.locator('a[href="playground.html"]').count()).resolves.toBe(playground);
     });
@@ -172,27 +159,8 @@ describe('gallery site (npm run gallery)', () => {
           expect(drawn.find((c) => c.name === 'training')).toBeUndefined();
         }
         expect(drawn.some((c) => c.name === 'meeting-times'), `${name}: meeting-time histogram`).toBe(expected.meetingTimes);
-        // A section per meeting-times file: a table row per (checkpoint, kernel) and the pooled histogram.
-        const sections = page.locator('section', { has: page.locator('table[data-table="meeting-times"]') });
-        await expect(sections.count(), `${name}: meeting-times sections`).resolves.toBe(expected.coupledChains.length);
-        for (const [i, { file, rows, bars }] of expected.coupledChains.entries()) {
-          const section = sections.nth(i);
-          await expect(section.locator('h2').textContent()).resolves.toBe(`Coupled chains: meeting times against guide training (${file})`);
-          const cells = await section.locator('table[data-table="meeting-times"] tbody tr').evaluateAll((trs) =>
-            trs.map((tr) => Array.from(tr.querySelectorAll('td')).slice(0, 2).map((td) => td.textContent).join(' ')),
-          );
-          expect(cells, `${name}/${file}: a row per checkpoint and kernel`).toEqual(rows);
-          const histogram = section.locator('figure.chart[data-chart="meeting-times-checkpoints"]');
-          await expect(histogram.count()).resolves.toBe(1);
-          await expect(histogram.locator('svg g[aria-label="bar"] rect').count(), `${name}/${file}: a bar per bin, kernel and checkpoint`).resolves.toBe(bars);
-        }
-        expect(drawn.filter((c) => c.name === 'meeting-times-checkpoints').length, `${name}: a meeting-time chart per file`).toBe(expected.coupledChains.length);
-        // A table per gradient-variance file, a row per estimator.
-        const variance = page.locator('table[data-table="gradient-variance"]');
-        await expect(variance.count(), `${name}: gradient-variance tables`).resolves.toBe(expected.gradientVariance.length);
-        for (const [i, { file, estimators }] of expected.gradientVariance.entries()) {
-          await expect(variance.nth(i).locator('tbody tr td:first-child').allTextContents(), `${name}/${file}`).resolves.toEqual(estimators);
-        }
+        const links = await page.locator('p.research a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+        expect(links, `${name}: links to the research its README names`).toEqual(researchOf(name));
         if (expected.summary) await expect(page.locator('.summary table').count()).resolves.toBeGreaterThan(0);
         for (const estimator of expected.pictures) {
           const inked = await canvasesInked(page, `[data-pictures="${estimator}"]`);
@@ -215,12 +183,25 @@ describe('gallery site (npm run gallery)', () => {
         await expect(page.locator('h1').textContent()).resolves.toBe(walk.name);
         await expect(page.locator('.lede').textContent()).resolves.toBe(walk.description);
         await expect(page.locator('main table').count()).resolves.toBeGreaterThanOrEqual(tables);
-        await expect(page.locator('pre.source').count()).resolves.toBe(existsSync(join(ROOT, 'examples', walk.name, 'model.ppl')) ? 1 : 0);
+        // The model and the walk-through's script (example.ts), where they exist.
+        const sources = ['model.ppl', 'model.ts', 'example.ts'].filter((file) => existsSync(join(ROOT, 'examples', walk.name, file)));
+        await expect(page.locator('pre.source').count()).resolves.toBe(sources.length);
         await expect(page.locator('.missing').count()).resolves.toBe(0);
       });
       await visit('index.html', async (page) => {
         const item = page.locator('ul.examples li', { has: page.locator(`a[href="${walk.name}.html"]`) });
         await expect(item.textContent()).resolves.toContain(walk.description);
+      });
+    });
+  }
+
+  for (const r of research) {
+    it(`research/${r.name}: its README as one page, with its tables`, async () => {
+      const tables = r.readme.split('\n').filter((line) => /^\|\s*---/.test(line)).length;
+      await visit(`research-${r.name}.html`, async (page) => {
+        await expect(page.locator('h1').textContent()).resolves.toBe(r.title);
+        await expect(page.locator('main table').count()).resolves.toBe(tables);
+        await expect(page.locator('a[href="index.html"]').count()).resolves.toBe(1);
       });
     });
   }

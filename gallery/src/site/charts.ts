@@ -4,7 +4,7 @@
  */
 import * as Plot from '@observablehq/plot';
 import { h } from './dom.js';
-import type { BiasVarianceRow, EpochRecord, FineTune, MeetingTimes, Run, SgdPoint } from './types.js';
+import type { BiasVarianceRow, EpochRecord, Run, SgdPoint } from './types.js';
 
 /** Each estimator keeps its colour on every page. */
 const ESTIMATORS = ['elbo', 'iwae', 'sumo', 'mlss', 'mlrr', 'cisir'];
@@ -131,94 +131,6 @@ export function meetingHistogram(run: Run): HTMLElement {
     marks: [Plot.barY(bars, { x: 'bin', y: 'pairs', fill: COLOURS[5] }), Plot.ruleY([0])],
   });
   return chart('meeting-times', plot, `Meeting times of the coupled chain pairs (${run.estimator}): pairs per step in each bin, averaged over ${epochs.length} epochs.`);
-}
-
-/**
- * Meeting-time bins in their natural order (meetingLe10, meetingLe20, ..., meetingGt320), labelled by
- * the iterations they hold: ≤10, 11–20, ..., >320. Keys that are not bins are left out.
- */
-function meetingBins(keys: Iterable<string>): { key: string; label: string }[] {
-  const bins = [...new Set(keys)]
-    .map((key) => ({ key, match: MEETING_BIN.exec(key) }))
-    .filter((b): b is { key: string; match: RegExpExecArray } => b.match !== null)
-    .map(({ key, match }) => ({ key, above: match[1] === 'Gt', bound: Number(match[2]) }))
-    .sort((a, b) => Number(a.above) - Number(b.above) || a.bound - b.bound);
-  let previous: number | null = null;
-  return bins.map(({ key, above, bound }) => {
-    const label = above ? `>${bound}` : previous === null ? `≤${bound}` : `${previous + 1}–${bound}`;
-    if (!above) previous = bound;
-    return { key, label };
-  });
-}
-
-/** Kernels of the coupled chains, in the order they first appear (C-ISIR-DISIR first by default, in C-ISIR's colour). */
-const KERNEL_COLOURS = [COLOURS[5]!, COLOURS[3]!, '#edc948', '#9c755f', '#bab0ac', '#ff9da7'];
-
-/**
- * The pooled meeting-time histogram of examples/vae-mnist/meeting-times.ts: a row of panels per
- * checkpoint, a group of bars per bin (one bar per kernel), each bar the share of the kernel's chain
- * pairs (over all its estimates) that met within the bin; "capped" ones had not met at the cap.
- */
-export function meetingTimesChart(meetingTimes: MeetingTimes): HTMLElement {
-  const { checkpoints, maxIterations } = meetingTimes;
-  const bins = meetingBins(checkpoints.flatMap((c) => c.kernels.flatMap((r) => Object.keys(r.histogram))));
-  const kernels = [...new Set(checkpoints.flatMap((c) => c.kernels.map((r) => r.kernel)))];
-  const bars = checkpoints.flatMap((c) =>
-    c.kernels.flatMap((r) =>
-      [...bins.map((b) => ({ bin: b.label, count: r.histogram[b.key] ?? 0 })), { bin: 'capped', count: r.capped }].map(({ bin, count }) => ({
-        epochs: c.epochs,
-        kernel: r.kernel,
-        bin,
-        count,
-        pairs: r.pairs,
-        share: r.pairs > 0 ? count / r.pairs : 0,
-      })),
-    ),
-  );
-  const plot = Plot.plot({
-    width: 760,
-    height: 80 + 170 * checkpoints.length,
-    marginLeft: 50,
-    marginRight: 80,
-    marginBottom: 45,
-    color: { domain: kernels, range: kernels.map((_, i) => KERNEL_COLOURS[i % KERNEL_COLOURS.length]!), legend: true },
-    fx: { domain: [...bins.map((b) => b.label), 'capped'], label: 'meeting time (iterations)', axis: 'bottom', padding: 0.15 },
-    fy: { domain: checkpoints.map((c) => c.epochs), label: null, padding: 0.15, tickFormat: (epochs: number) => `${epochs} epochs` },
-    x: { domain: kernels, axis: null, paddingInner: 0.1 },
-    y: { label: 'pairs (%)', percent: true, grid: true },
-    marks: [
-      Plot.barY(bars, {
-        fx: 'bin',
-        fy: 'epochs',
-        x: 'kernel',
-        y: 'share',
-        fill: 'kernel',
-        title: (d: (typeof bars)[number]) => `${d.kernel} after ${d.epochs} epochs: ${d.count} of ${d.pairs} pairs ${d.bin === 'capped' ? 'capped' : `met in ${d.bin}`}`,
-      }),
-      Plot.ruleY([0]),
-    ],
-  });
-  return chart(
-    'meeting-times-checkpoints',
-    plot,
-    `Meeting times of the coupled chain pairs (${meetingTimes.file}), pooled over each kernel's estimates: the share of its pairs that met within each bin of iterations; ` +
-      `capped: not met after the cap of ${maxIterations} iterations (in no bin).`,
-  );
-}
-
-/** Objective per epoch of each branch of a fine-tuning comparison. */
-export function fineTuneCurves(fineTune: FineTune): HTMLElement {
-  const points = Object.entries(fineTune.branches).flatMap(([branch, b]) => b.reports.map((r) => ({ branch, epoch: r.epoch, objective: r.objective })));
-  const plot = Plot.plot({
-    width: 480,
-    height: 240,
-    marginLeft: 60,
-    color: { legend: true },
-    x: { label: 'fine-tuning epoch', ticks: 2 },
-    y: { label: 'objective (nats per datapoint)', grid: true },
-    marks: [Plot.line(points, { x: 'epoch', y: 'objective', stroke: 'branch' }), Plot.dot(points, { x: 'epoch', y: 'objective', fill: 'branch' })],
-  });
-  return chart('fine-tuning', plot, 'Training objective of each branch after the shared pretraining.');
 }
 
 /** 'IWAE-6', 'ML-RR', 'SUMO m=1', 'C-ISIR-DISIR': the diagnostics' labels, as estimator names. */

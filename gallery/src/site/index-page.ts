@@ -1,4 +1,4 @@
-/** The gallery's front page: every registered example, one line each, and the other pages. */
+/** The gallery's front page: every registered example, one line each, the research notes, and the other pages. */
 import { append, h, page, section } from './dom.js';
 import type { IndexPage } from './types.js';
 
@@ -23,6 +23,12 @@ export function renderIndex(index: IndexPage): void {
         ),
       ),
     ),
+    index.research.length > 0
+      ? section(
+          'Research',
+          h('ul', { class: 'research' }, ...index.research.map((r) => h('li', {}, h('a', { href: `${r.page}.html` }, r.title), ' — research notes with their own scripts and results'))),
+        )
+      : null,
     section(
       'More',
       h(

@@ -1,7 +1,8 @@
 /**
  * The small subset of Markdown the project's READMEs and summaries use: headings, paragraphs, fenced
- * and indented (four-space) code, pipe tables, "- " lists, `code` spans and *emphasis*. Everything becomes text nodes (no HTML passes
- * through), so a README cannot inject markup into the page.
+ * and indented (four-space) code, pipe tables, "- " lists, `code` spans, [links](href) and *emphasis*.
+ * Everything becomes text nodes (no HTML passes through; a link's href is only a web address or a
+ * research page), so a README cannot inject markup into the page.
  */
 import { h, type Child } from './dom.js';
 
@@ -10,9 +11,29 @@ function emphasis(text: string): Child[] {
   return text.split(/(\*[^\s*](?:[^*]*[^\s*])?\*)/).map((part, i) => (i % 2 === 1 ? h('em', {}, part.slice(1, -1)) : part));
 }
 
-/** `code` spans and *emphasis* inside a line of text. */
+/**
+ * Where a README's link goes on the site: web addresses as they are, a study's README
+ * (research/<name>/README.md) to its page; other repository paths have no page, so they stay text.
+ */
+function siteHref(href: string): string | null {
+  if (/^https?:\/\//.test(href)) return href;
+  const study = /(?:^|\/)research\/([\w-]+)(?:\/README\.md)?\/?$/.exec(href);
+  return study ? `research-${study[1]}.html` : null;
+}
+
+/** [text](href) links, then *emphasis*, inside text that holds no code span. */
+function links(text: string): Child[] {
+  return text.split(/(\[[^\]]+\]\([^)\s]+\))/).flatMap((part, i) => {
+    if (i % 2 === 0) return emphasis(part);
+    const [, label, href] = /^\[([^\]]+)\]\(([^)\s]+)\)$/.exec(part)!;
+    const target = siteHref(href!);
+    return target ? [h('a', { href: target }, label!)] : emphasis(label!);
+  });
+}
+
+/** `code` spans, links and *emphasis* inside a line of text. */
 function inline(text: string): Child[] {
-  return text.split(/(`[^`]+`)/).flatMap((part) => (part.startsWith('`') && part.endsWith('`') && part.length > 1 ? [h('code', {}, part.slice(1, -1))] : emphasis(part)));
+  return text.split(/(`[^`]+`)/).flatMap((part) => (part.startsWith('`') && part.endsWith('`') && part.length > 1 ? [h('code', {}, part.slice(1, -1))] : links(part)));
 }
 
 const cells = (row: string): string[] => row.trim().replace(/^\|/, '').replace(/\|$/, '').split('|').map((c) => c.trim());
