@@ -1,11 +1,11 @@
 /**
  * The gallery's image examples: MNIST-layout splits binarised at every use, the decoder output bias of
- * Burda et al., and the image VAE shared by vae-mnist and vae-fashion-mnist. Apart from examples/registry.ts
- * (types only), so examples can use it at load time without an import cycle.
+ * Burda et al., and the image VAE shared by vae-mnist and vae-fashion-mnist. It needs only the
+ * vocabulary's types (gallery-example.ts), so examples can use it at load time without an import cycle.
  */
 import type * as tf from '@tensorflow/tfjs';
 import { binarisedBatch, meanImageLogit, type MnistSplit } from './data/mnist.js';
-import type { BuiltExample, GalleryData, GalleryExample, Skipped, Split } from './registry.js';
+import type { BuiltExample, GalleryData, GalleryExample, Skipped, Split } from './gallery-example.js';
 import { vae } from './vae-mnist/model.js';
 
 /** A split of MNIST-layout images, dynamically binarised at every use. */

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { replay, RouletteError, Stream, trace, withSeed } from '../src/index.js';
 import type { Trace } from '../src/index.js';
-import type { BuiltExample, Split } from './registry.js';
+import type { BuiltExample, Split } from './gallery-example.js';
 
 /** Which observed site holds the image, and its layout. */
 export interface ImageSpec {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Stream } from '../../src/index.js';
 import { REGRESSION_NOISE, regressionRows } from '../data/synthetic.js';
-import type { GalleryExample, Split } from '../registry.js';
+import type { GalleryExample, Split } from '../gallery-example.js';
 import { bayesianRegression } from './model.js';
 
 /** `n` rows of y = 1 + X w + noise as [X, y] batches (X has 3 columns). */

@@ -1,5 +1,5 @@
 import { Stream } from '../../src/index.js';
-import { rowsSplit, type GalleryExample } from '../registry.js';
+import { rowsSplit, type GalleryExample } from '../gallery-example.js';
 import { FIGURE_EIGHT_NOISE, figureEightPoints, figureEightVae } from './model.js';
 
 export const example: GalleryExample = {

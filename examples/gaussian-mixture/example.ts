@@ -1,6 +1,6 @@
 import { Stream } from '../../src/index.js';
 import { mixtureRows } from '../data/synthetic.js';
-import { iwaeFor, rowsSplit, type GalleryExample } from '../registry.js';
+import { iwaeFor, rowsSplit, type GalleryExample } from '../gallery-example.js';
 import { gaussianMixture } from './model.js';
 
 export const example: GalleryExample = {

@@ -1,6 +1,6 @@
 import { Stream } from '../../src/index.js';
 import { LINEAR_GAUSSIAN_DIM, linearGaussianRows } from '../data/synthetic.js';
-import { rowsSplit, type GalleryExample } from '../registry.js';
+import { rowsSplit, type GalleryExample } from '../gallery-example.js';
 import { linearGaussian } from './model.js';
 
 export const example: GalleryExample = {

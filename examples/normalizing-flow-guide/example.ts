@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { param, Stream } from '../../src/index.js';
-import type { GalleryData, GalleryExample, Split } from '../registry.js';
+import type { GalleryData, GalleryExample, Split } from '../gallery-example.js';
 import { BANANA_NOISE, bananaModel, exactLogMarginal, flowGuide } from './model.js';
 
 const observations = new WeakMap<GalleryData, { train: number[]; test: number[] }>();

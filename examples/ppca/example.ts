@@ -1,5 +1,5 @@
 import { param, Stream } from '../../src/index.js';
-import { rowsSplit, type GalleryData, type GalleryExample } from '../registry.js';
+import { rowsSplit, type GalleryData, type GalleryExample } from '../gallery-example.js';
 import { exactLogLikelihood, NOISE_VARIANCE, ppca } from './model.js';
 
 const DIM = 5;

@@ -1,6 +1,6 @@
 import { loadMnist } from '../data/mnist.js';
 import { imageData, withImageBias } from '../image-examples.js';
-import { iwaeFor, type GalleryExample } from '../registry.js';
+import { iwaeFor, type GalleryExample } from '../gallery-example.js';
 import { sigmoidBeliefNet } from './model.js';
 
 export const example: GalleryExample = {
