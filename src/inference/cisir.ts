@@ -7,7 +7,7 @@ import { ITERATION_SPEC, type IterationCompiler } from './cisir/chains.js';
 import { runCoupledChains, type Contribution } from './cisir/coupled-chains.js';
 import { cisirSettings, type CisirOptions } from './cisir/options.js';
 import { compileByDefault } from './compiled-step.js';
-import type { Estimator, Simulation, Surrogate } from './estimator.js';
+import { ascentLoss, fullData, type Estimator, type Simulation, type Surrogate } from './estimator.js';
 import { iwae } from './iwae.js';
 import { accumulate, linearLoss, roleVariables } from './accumulated-gradient.js';
 import { modelLogProbAt, type Problem } from './program.js';
@@ -129,7 +129,7 @@ export function cisir(options: CisirOptions = {}): Estimator & { readonly beta: 
       }
       if (role === 'both') fail('invalid-argument', 'cisir estimates the model gradient only; give the guide its own objective');
       const sim = (simulation as CisirSimulation | undefined) ?? fail('invalid-argument', 'cisir: surrogate needs the simulation');
-      const objective = tf.mul(tf.sum(sim.iwae), sim.scale) as tf.Scalar;
+      const objective = fullData(tf.sum(sim.iwae), sim.scale);
       // Linear in theta with the accumulated gradient as (constant) slope: its gradient is exactly that.
       const loss = linearLoss(sim.gradients, 'model');
       return { loss, objective, cost: sim.cost, stats: sim.stats };
@@ -163,7 +163,7 @@ function accumulateGradients<A extends unknown[]>(contributions: readonly Contri
       const coefficients = tf.concat(chunk.map((c) => c.coefficients), 0);
       const logP = modelLogProbAt(problem, values, coefficients.shape[0]!, stream);
       const perPoint = logP.rank === 1 ? tf.expandDims(logP, 1) : logP;
-      return tf.neg(tf.mul(tf.sum(tf.mul(coefficients, perPoint)), scale)) as tf.Scalar;
+      return ascentLoss(tf.sum(tf.mul(coefficients, perPoint)), scale);
     }, theta);
     value.dispose();
     accumulate(total, grads);

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { fail } from '../runtime/errors.js';
 import type { Stream } from '../runtime/rng.js';
 import { accumulate, linearLoss, roleVariables } from './accumulated-gradient.js';
-import type { Estimator, Role, Simulation, Surrogate } from './estimator.js';
+import { ascentLoss, fullData, type Estimator, type Role, type Simulation, type Surrogate } from './estimator.js';
 import { iwae } from './iwae.js';
 import { requirePerDatapoint } from './log-weights.js';
 import { drawWeighted, prepared, type Problem } from './program.js';
@@ -164,13 +164,13 @@ export function debiased(scheme: LevelScheme, options: DebiasedOptions = {}): De
         const size = Math.min(rows, p.n - first);
         const { value, grads } = tf.variableGrads(() => {
           const { logW: piece } = logWeightColumns(problem, stream, size, first);
-          return tf.neg(tf.mul(tf.sum(tf.mul(tf.slice(slopes!, first, size), piece)), scale)) as tf.Scalar;
+          return ascentLoss(tf.sum(tf.mul(tf.slice(slopes!, first, size), piece)), scale);
         }, theta);
         value.dispose();
         accumulate(gradients, grads);
       }
     }
-    const objective = tf.keep(tf.tidy(() => tf.mul(tf.sum(estimates!), scale))) as tf.Scalar;
+    const objective = tf.keep(tf.tidy(() => fullData(tf.sum(estimates!), scale)));
     estimates!.dispose();
     slopes!.dispose();
     return {
@@ -235,8 +235,8 @@ export function debiased(scheme: LevelScheme, options: DebiasedOptions = {}): De
         return { loss: linearLoss(sim.gradients, 'model'), objective: sim.objective, cost: sim.stats['draws']!, stats: sim.stats };
       }
       const e = estimator.estimate(problem, stream);
-      const objective = tf.mul(tf.sum(e.perDatapoint), e.scale) as tf.Scalar;
-      return { loss: tf.neg(objective) as tf.Scalar, objective, cost: e.stats['draws']!, stats: e.stats };
+      const objective = fullData(tf.sum(e.perDatapoint), e.scale);
+      return { loss: ascentLoss(objective), objective, cost: e.stats['draws']!, stats: e.stats };
     },
   };
   return estimator;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { Baselines } from './baselines.js';
-import type { Estimator, Surrogate } from './estimator.js';
+import { ascentLoss, fullData, type Estimator, type Surrogate } from './estimator.js';
 import { normalKL } from './kl.js';
 import type { Weighted } from './log-weights.js';
 import { drawWeighted } from './program.js';
@@ -56,11 +56,11 @@ export function elbo(options: ElboOptions = {}): Estimator {
       const logW = options.analyticKL ? analyticLogWeights(weighted) : weighted.logWeights();
       const scale = weighted.dataScale;
       const surrogate = tf.add(logW, baselinedScoreTerms(weighted, logW, baselines));
-      // mean over particles, sum over datapoints, times N / B
-      const perParticle = (t: tf.Tensor): tf.Scalar => tf.mul(tf.div(tf.sum(t), k), scale) as tf.Scalar;
+      // mean over particles, sum over datapoints (then times N / B)
+      const perParticle = (t: tf.Tensor): tf.Tensor => tf.div(tf.sum(t), k);
       return {
-        loss: tf.neg(perParticle(surrogate)) as tf.Scalar,
-        objective: perParticle(logW),
+        loss: ascentLoss(perParticle(surrogate), scale),
+        objective: fullData(perParticle(logW), scale),
         cost: k,
         stats: { particles: k },
       };

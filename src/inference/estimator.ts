@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import type { Stream } from '../runtime/rng.js';
 import type { Problem } from './program.js';
 
@@ -52,4 +52,21 @@ export interface StepStructure {
 /** What `simulate` hands to `surrogate`: it owns tensors and releases them in `dispose`. */
 export interface Simulation {
   dispose(): void;
+}
+
+/**
+ * A full-data estimate from its minibatch sum: sum * N / B, where `dataScale` = N / B comes from the
+ * data plate (`Weighted.dataScale`). Every estimator scales here, so minibatching means one thing
+ * everywhere; on the whole data (scale 1) it adds no kernel.
+ */
+export function fullData(minibatchSum: tf.Tensor, dataScale: number): tf.Scalar {
+  return (dataScale === 1 ? minibatchSum : tf.mul(minibatchSum, dataScale)) as tf.Scalar;
+}
+
+/**
+ * The loss whose gradient is minus an estimate's: -(sum * N / B). Estimators ascend their objective
+ * and optimisers descend a loss; this is the one place the sign flips.
+ */
+export function ascentLoss(minibatchSum: tf.Tensor, dataScale = 1): tf.Scalar {
+  return tf.neg(fullData(minibatchSum, dataScale));
 }

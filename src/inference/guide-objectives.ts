@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { fail } from '../runtime/errors.js';
 import type { DebiasedEstimator } from './debiased.js';
-import type { Estimator, Surrogate } from './estimator.js';
+import { fullData, type Estimator, type Surrogate } from './estimator.js';
 
 /**
  * Guide objectives for the debiased estimators, whose expectation does not depend on phi. (The default,
@@ -35,9 +35,9 @@ export function varianceObjective(inner: DebiasedEstimator): Estimator {
     surrogate(problem, stream, role): Surrogate {
       guideOnly('varianceObjective', role);
       const e = inner.estimate(problem, stream);
-      const objective = tf.mul(tf.sum(e.perDatapoint), e.scale) as tf.Scalar;
+      const objective = fullData(tf.sum(e.perDatapoint), e.scale);
       return {
-        loss: tf.mul(tf.sum(tf.square(e.perDatapoint)), e.scale) as tf.Scalar,
+        loss: fullData(tf.sum(tf.square(e.perDatapoint)), e.scale),
         objective,
         cost: e.stats['draws']!,
         stats: e.stats,
@@ -62,7 +62,7 @@ export function unbiasedRWS(inner: DebiasedEstimator): Estimator {
     surrogate(problem, stream, role): Surrogate {
       guideOnly('unbiasedRWS', role);
       const e = inner.estimate(problem, stream, { detachLatents: true });
-      const objective = tf.mul(tf.sum(e.perDatapoint), e.scale) as tf.Scalar;
+      const objective = fullData(tf.sum(e.perDatapoint), e.scale);
       // loss = +estimate: its phi-gradient (z fixed) is the gradient of the inclusive KL.
       return { loss: objective, objective, cost: e.stats['draws']!, stats: e.stats };
     },

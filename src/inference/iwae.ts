@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { stopGradient } from '../runtime/detach.js';
 import { fail } from '../runtime/errors.js';
 import { Baselines } from './baselines.js';
-import type { Estimator, Surrogate } from './estimator.js';
+import { ascentLoss, fullData, type Estimator, type Surrogate } from './estimator.js';
 import { requirePerDatapoint } from './log-weights.js';
 import { detachedGuideLogProb, drawWeighted } from './program.js';
 import { logMeanExp, normalisedWeights } from './logmeanexp.js';
@@ -63,7 +63,7 @@ export function iwae(options: IwaeOptions): Estimator {
       const logW = weighted.logWeights(); // [K, B] or [K]
       const bound = logMeanExp(logW, 0); // [B] or []
       const scale = weighted.dataScale;
-      const objective = tf.mul(tf.sum(bound), scale) as tf.Scalar;
+      const objective = fullData(tf.sum(bound), scale);
 
       // Score-function terms for discrete guide sites: (L - b_k) * log q(z_k).
       const centre = (site: string, signal: tf.Tensor): tf.Tensor =>
@@ -79,7 +79,7 @@ export function iwae(options: IwaeOptions): Estimator {
       }
       const value = role === 'model' ? tf.sum(bound) : guideTerm;
       return {
-        loss: tf.neg(tf.mul(value, scale)) as tf.Scalar,
+        loss: ascentLoss(value, scale),
         objective,
         cost: k,
         stats: { k },

@@ -6,6 +6,7 @@ import { fail } from '../runtime/errors.js';
 import type { Message, SiteDistribution } from '../runtime/messages.js';
 import type { Stream } from '../runtime/rng.js';
 import { Messenger } from '../runtime/stack.js';
+import { ascentLoss } from './estimator.js';
 import { checkOptions, type OptionSpecs } from './options.js';
 import { drawWeighted, type Problem } from './program.js';
 import { logMeanExp, normalisedWeights } from './logmeanexp.js';
@@ -110,7 +111,7 @@ export function refineProposal<A extends unknown[]>(problem: Problem<A>, stream:
         if (step === 0 || step === steps - 1) bounds.push(tf.mean(logMeanExp(logW, 0)).dataSync()[0]!);
         const wbar = stopGradient(normalisedWeights(logW, 0));
         // RWS-DReG: sum_k (wbar_k - wbar_k^2) d log w_k / d z_k dz_k / d offsets, ascended.
-        return tf.neg(tf.sum(tf.mul(tf.sub(wbar, tf.square(wbar)), logW))) as tf.Scalar;
+        return ascentLoss(tf.sum(tf.mul(tf.sub(wbar, tf.square(wbar)), logW)));
       }, list);
       optimizer.apply(list, new Map(Object.entries(grads)));
       value.dispose();

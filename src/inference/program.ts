@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { fail, kindOf, requireProgram, RouletteError } from '../runtime/errors.js';
 import { BlockMessenger } from '../runtime/handlers/block.js';
 import { EnumerateMessenger } from '../runtime/handlers/enumerate.js';
-import { ParticlesMessenger, maxBatchRank, particleSource } from '../runtime/handlers/particles.js';
+import { ParticlesMessenger, maxBatchRank, particleSource, vectorizedSource } from '../runtime/handlers/particles.js';
 import { RedrawObservedMessenger } from '../runtime/handlers/redraw-observed.js';
 import { ReplayMessenger } from '../runtime/handlers/replay.js';
 import { RoleMessenger } from '../runtime/handlers/role.js';
@@ -110,6 +110,14 @@ export function runProgram<A extends unknown[]>(program: Program<A>, args: A, sp
 /** Run `fn` with the randomness of particle i of `stream`: the numbers the vectorised run's i-th particle draws. */
 export function withParticle<T>(stream: Stream, i: number, fn: () => T): T {
   return withRandom(particleSource(stream, i), fn);
+}
+
+/**
+ * The randomness of particles first..first+count-1 of `stream` drawn at once, as a `ParticleSpec.source`
+ * or a guide source: the numbers those particles of a vectorised run draw.
+ */
+export function particlesSource(stream: Stream, count: number, first = 0): RandomSource {
+  return vectorizedSource(stream, count, first);
 }
 
 /** The particle dim for traces of an unvectorised run: left of every batch dim they use. */

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { stopGradient } from '../runtime/detach.js';
 import { fail } from '../runtime/errors.js';
-import type { Estimator, Surrogate } from './estimator.js';
+import { ascentLoss, fullData, type Estimator, type Surrogate } from './estimator.js';
 import { requirePerDatapoint } from './log-weights.js';
 import { detachedGuideLogProb, drawWeighted } from './program.js';
 import { logMeanExp, normalisedWeights } from './logmeanexp.js';
@@ -48,8 +48,8 @@ export function rws(options: RwsOptions): Estimator {
       const logW = weighted.logWeights(); // [K, B] or [K]
       const bound = logMeanExp(logW, 0);
       const scale = weighted.dataScale;
-      const objective = tf.mul(tf.sum(bound), scale) as tf.Scalar;
-      const loss = (value: tf.Tensor): tf.Scalar => tf.neg(tf.mul(value, scale)) as tf.Scalar;
+      const objective = fullData(tf.sum(bound), scale);
+      const loss = (value: tf.Tensor): tf.Scalar => ascentLoss(value, scale);
       const stats = { k };
       if (role !== 'guide') return { loss: loss(tf.sum(bound)), objective, cost: k, stats };
 

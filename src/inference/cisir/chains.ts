@@ -1,11 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Compiler } from '../../runtime/compile/compiler.js';
 import { fail } from '../../runtime/errors.js';
-import { vectorizedSource } from '../../runtime/handlers/particles.js';
 import type { Stream } from '../../runtime/rng.js';
 import { paramSignature } from '../compiled-step.js';
 import { requirePerDatapoint, type Weighted } from '../log-weights.js';
-import { argsSignature, drawWeighted, prepare, type Problem } from '../program.js';
+import { argsSignature, drawWeighted, particlesSource, prepare, type Problem } from '../program.js';
 import { categoricalIndex, maximalCoupling } from './coupling.js';
 import { freshNoise, NoiseSource, proposalNoise, type NoiseDraw, type NoiseKind, type NoiseSpec } from './noise.js';
 
@@ -99,7 +98,7 @@ export class ChainRunner<A extends unknown[]> {
   /** Start `chains` chains from independent draws (pi_0): K fresh particles, index ~ Cat(w). */
   static start<A extends unknown[]>(problem: Problem<A>, k: number, chains: number, stream: Stream, indexStream: Stream, compiler?: IterationCompiler) {
     if (!problem.vectorize) fail('invalid-argument', 'cisir: coupled chains need vectorised particles (vectorize: true)');
-    const recorder = NoiseSource.recording(vectorizedSource(stream.split(100), chains * k), stream.split(77));
+    const recorder = NoiseSource.recording(particlesSource(stream.split(100), chains * k), stream.split(77));
     const weighted = drawWeighted(problem, chains * k, stream, 0, { guideSource: recorder });
     requirePerDatapoint(weighted, 'cisir');
     if (weighted.subsampled && !weighted.dataPlate) fail('unsupported-model', 'cisir: every latent must lie in the data plate');
