@@ -16,6 +16,7 @@ import { geometricLaw } from '../../src/inference/truncation.js';
 import { clearParamStore, getParamStore, RouletteError, Stream } from '../../src/runtime/index.js';
 import { exactLogMarginal, exactLogMarginalGradTheta, linearGaussian, resetParams, type LgParams } from '../helpers/linear-gaussian.js';
 import { expectUnbiased, isBiased, summarise } from '../helpers/stats.js';
+import { breather } from '../helpers/event-loop.js';
 
 const D = 3;
 const X = [
@@ -41,9 +42,10 @@ async function replicate(estimator: Estimator, reps: number): Promise<{ values: 
   const values: number[] = [];
   const grads: number[] = [];
   let cost = 0;
+  const breathe = breather();
   for (let s = 0; s < reps; s++) {
     // Long synchronous loops starve vitest's worker messages (RPC timeouts on a loaded machine): yield now and then.
-    if (s % 50 === 0) await new Promise((resolve) => setImmediate(resolve));
+    await breathe();
     tf.tidy(() => {
       let objective = 0;
       const { grads: g } = tf.variableGrads(() => {
@@ -194,8 +196,9 @@ describe('training', () => {
     const fit = svi(sub.model, sub.guide, { ...make(), optimizer: adam({ lr: 0.01 }), seed: 2, clip: 50 });
     for (let i = 0; i < 10; i++) fit.step(xs);
     const before = tf.memory().numTensors;
+    const breathe = breather();
     for (let i = 0; i < 1000; i++) {
-      if (i % 100 === 0) await new Promise((resolve) => setImmediate(resolve));
+      await breathe();
       fit.step(xs);
     }
     expect(tf.memory().numTensors).toBe(before);

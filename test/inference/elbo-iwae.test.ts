@@ -15,6 +15,7 @@ import {
   type LgParams,
 } from '../helpers/linear-gaussian.js';
 import { expectUnbiased, isBiased, summarise } from '../helpers/stats.js';
+import { breather } from '../helpers/event-loop.js';
 
 const D = 3;
 const X = [
@@ -31,9 +32,10 @@ const REPS = 1500;
 
 async function replicate(estimator: Estimator, reps: number, read: (r: ReturnType<typeof gradients>) => number[], vectorize = true): Promise<number[][]> {
   const out: number[][] = [];
+  const breathe = breather();
   for (let s = 0; s < reps; s++) {
     // Long synchronous loops starve vitest's worker messages (RPC timeouts on a loaded machine): yield now and then.
-    if (s % 50 === 0) await new Promise((resolve) => setImmediate(resolve));
+    await breathe();
     tf.tidy(() => {
       const r = gradients(model, guide, [x], { estimator, seed: s, vectorize });
       out.push(read(r));
@@ -138,8 +140,9 @@ describe('minibatches', () => {
     const sub = linearGaussian(D, { subsample: 3 });
     const xs = tf.tensor2d(data);
     const values: number[] = [];
+    const breathe = breather();
     for (let s = 0; s < 3000; s++) {
-      if (s % 100 === 0) await new Promise((resolve) => setImmediate(resolve));
+      await breathe();
       tf.tidy(() => {
         const r = gradients(sub.model, sub.guide, [xs], { estimator: elbo({ analyticKL: true }), seed: s });
         values.push(r.logMarginal);

@@ -8,6 +8,7 @@ import { svi } from '../../src/inference/svi.js';
 import { clearParamStore, getParamStore, Stream } from '../../src/runtime/index.js';
 import { guideMean, linearGaussian, resetParams, type LgParams } from '../helpers/linear-gaussian.js';
 import { expectUnbiased, summarise } from '../helpers/stats.js';
+import { breather } from '../helpers/event-loop.js';
 
 afterAll(() => clearParamStore());
 
@@ -30,9 +31,10 @@ describe('unbiasedRWS', () => {
     const objective = unbiasedRWS(mlrr({ r: 0.6 }));
     const b = getParamStore().variable('b');
     const grads: number[] = [];
+    const breathe = breather();
     for (let s = 0; s < 3000; s++) {
       // Long synchronous loops starve vitest's worker messages on a loaded machine: yield now and then.
-      if (s % 100 === 0) await new Promise((resolve) => setImmediate(resolve));
+      await breathe();
       tf.tidy(() => {
         const { grads: g } = tf.variableGrads(() => objective.surrogate(problem, Stream.fromSeed(`rws-${s}`), 'guide').loss, [b]);
         grads.push(g[b.name]!.dataSync()[0]!);

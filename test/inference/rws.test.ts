@@ -11,6 +11,7 @@ import { svi } from '../../src/inference/svi.js';
 import { clearParamStore, getParamStore, Stream } from '../../src/runtime/index.js';
 import { guideMean, linearGaussian, resetParams, type LgParams } from '../helpers/linear-gaussian.js';
 import { expectUnbiased, isBiased } from '../helpers/stats.js';
+import { breather } from '../helpers/event-loop.js';
 
 afterAll(() => clearParamStore());
 
@@ -29,9 +30,10 @@ const reset = (): void => resetParams(model, guide, x, P);
 async function guideGradients(estimator: ReturnType<typeof rws>, seeds: number): Promise<number[]> {
   const b = getParamStore().variable('b');
   const out: number[] = [];
+  const breathe = breather();
   for (let s = 0; s < seeds; s++) {
     // Long synchronous loops starve vitest's worker messages on a loaded machine: yield now and then.
-    if (s % 200 === 0) await new Promise((resolve) => setImmediate(resolve));
+    await breathe();
     tf.tidy(() => {
       const { grads } = tf.variableGrads(() => estimator.surrogate(problem, Stream.fromSeed(`rws-${s}`), 'guide').loss, [b]);
       out.push(-grads[b.name]!.dataSync()[0]!);

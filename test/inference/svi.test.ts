@@ -9,6 +9,7 @@ import { adam, schedules, sgd } from '../../src/inference/optim.js';
 import { svi } from '../../src/inference/svi.js';
 import { clearParamStore, getParamStore, plate, RouletteError, Stream } from '../../src/index.js';
 import { linearGaussian } from '../helpers/linear-gaussian.js';
+import { breather } from '../helpers/event-loop.js';
 
 afterEach(() => clearParamStore());
 
@@ -127,9 +128,10 @@ describe('no tensor leaks', () => {
     const fit = svi(model, guide, { ...make(), optimizer: adam({ lr: 0.01 }), seed: 2, clip: 100 });
     for (let i = 0; i < 10; i++) fit.step(x); // params and optimiser slots exist after these
     const before = tf.memory().numTensors;
+    const breathe = breather();
     for (let i = 0; i < 1000; i++) {
       // Long synchronous loops starve vitest's worker messages on a loaded machine: yield now and then.
-      if (i % 100 === 0) await new Promise((resolve) => setImmediate(resolve));
+      await breathe();
       fit.step(x);
     }
     expect(tf.memory().numTensors).toBe(before);
