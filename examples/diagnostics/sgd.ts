@@ -10,11 +10,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { normal } from '../../src/dsl/distributions/index.js';
-import { clearParamStore, getParamStore, observe, param, plate, ready, sample, Stream } from '../../src/index.js';
+import { clearParamStore, dist, getParamStore, observe, param, plate, ready, sample, Stream } from '../../src/index.js';
 import { cisir, iwae, mlrr, mlss, sgd, svi, sumo, type Estimator } from '../../src/inference/index.js';
 import { dataset, GUIDE_SD, perturbedOptimum } from './linear-gaussian.js';
 import { loglogPanels } from './svg-plot.js';
+
+const { normal } = dist;
 
 const { values: opts } = parseArgs({
   options: {

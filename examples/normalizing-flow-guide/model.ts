@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { dist, observe, param, plate, sample } from '../../src/index.js';
-import { CouplingFlow, type CouplingLayer } from '../../src/inference/index.js';
-import { zeroOutputMlp } from '../../src/inference/autoguide/mlp.js';
+import { CouplingFlow, zeroOutputMlp, type CouplingLayer } from '../../src/inference/index.js';
 
 /** Observation noise sd: small against the prior, so the posterior hugs the parabola z2 = mean(x) - z1^2. */
 export const BANANA_NOISE = 0.3;

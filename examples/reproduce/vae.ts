@@ -1,6 +1,6 @@
 /**
  * The image-VAE comparison at equal epochs: ELBO, IWAE(5), SUMO, ML-RR, and IWAE-then-C-ISIR-DISIR
- * (IWAE for `--epochs`, then C-ISIR-DISIR fine-tuning of the decoder is run by examples/vae-mnist/cisir.ts:
+ * (IWAE for `--epochs`, then C-ISIR-DISIR fine-tuning of the decoder is run by research/cisir-vae/cisir.ts:
  * here the gallery's cisir estimator runs from scratch for the same epochs, which is the "C-ISIR-DISIR"
  * row; the pretrain-then-fine-tune protocol is `npm run example:vae-cisir`). Test log-likelihood by
  * IWAE-`--eval-k` on held-out images; several seeds.

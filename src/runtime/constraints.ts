@@ -50,7 +50,7 @@ export interface Constraint {
 
 type Bound = number | tf.Tensor;
 
-const sameShape = (shape: readonly number[]): number[] => [...shape];
+const unchangedShape = (shape: readonly number[]): number[] => [...shape];
 
 // log sigmoid(v) = -softplus(-v). (tf.logSigmoid's custom gradient closes over its input instead of
 // saving it, so backprop through it fails once tfjs has released the forward intermediates.)
@@ -60,7 +60,7 @@ const identity: Transform = {
   forward: (x) => x,
   inverse: (y) => y,
   logAbsDetJacobian: (x) => tf.zerosLike(x),
-  unconstrainedShape: sameShape,
+  unconstrainedShape: unchangedShape,
 };
 
 function describeBound(b: Bound): string {
@@ -86,7 +86,7 @@ export function greaterThan(low: Bound): Constraint {
       forward: (x) => tf.add(tf.exp(x), low),
       inverse: (y) => tf.log(tf.sub(y, low)),
       logAbsDetJacobian: (x) => x,
-      unconstrainedShape: sameShape,
+      unconstrainedShape: unchangedShape,
     },
     describe: () => (low === 0 ? 'positive numbers' : `numbers greater than ${describeBound(low)}`),
   };
@@ -104,7 +104,7 @@ export function lessThan(high: Bound): Constraint {
       forward: (x) => tf.sub(high, tf.exp(x)),
       inverse: (y) => tf.log(tf.sub(high, y)),
       logAbsDetJacobian: (x) => x,
-      unconstrainedShape: sameShape,
+      unconstrainedShape: unchangedShape,
     },
     describe: () => `numbers less than ${describeBound(high)}`,
   };
@@ -125,7 +125,7 @@ export function interval(low: Bound, high: Bound): Constraint {
       },
       logAbsDetJacobian: (x) =>
         tf.add(tf.log(tf.sub(high, low)), tf.add(logSigmoid(x), logSigmoid(tf.neg(x)))),
-      unconstrainedShape: sameShape,
+      unconstrainedShape: unchangedShape,
     },
     describe: () => `the interval [${describeBound(low)}, ${describeBound(high)}]`,
   };
@@ -229,7 +229,7 @@ export const lowerCholesky: Constraint = {
     },
     // Only the n(n+1)/2 lower entries are free; d exp(x_ii) contributes x_ii.
     logAbsDetJacobian: (x) => tf.sum(diagonal(x), -1),
-    unconstrainedShape: sameShape,
+    unconstrainedShape: unchangedShape,
   },
   describe: () => 'lower-triangular matrices with a positive diagonal',
 };

@@ -7,3 +7,4 @@ export type { FlowOptions } from './flow.js';
 export { TransformedDistribution } from './transformed.js';
 export { LowRankMultivariateNormal } from './low-rank-mvn.js';
 export { CouplingFlow, type CouplingLayer } from './coupling.js';
+export { zeroOutputMlp } from './mlp.js';

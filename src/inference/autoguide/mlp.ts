@@ -35,7 +35,11 @@ function uniformBias(size: number): tf.Tensor {
 
 /**
  * A tanh MLP through `sizes` whose params are `${name}.${i}.weight` / `${name}.${i}.bias`; accepts any
- * leading batch dims. `outputBias` (host data, length = last size) is the initial output.
+ * leading batch dims. Its last layer starts at zero, so the network starts as the constant `outputBias`
+ * (host data, length = last size): a coupling layer built on it starts as the identity.
+ *
+ * @example
+ * const net = zeroOutputMlp('shift', [2, 32, 2]); // (x: [..., 2]) => [..., 2], zero at the start
  */
 export function zeroOutputMlp(
   name: string,
