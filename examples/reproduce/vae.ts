@@ -40,7 +40,7 @@ for (const seed of values.seeds!.split(',').map(Number)) {
       minutes: Infinity,
       epochs: Number(values.epochs),
       // Shi & Cornish clip the debiased estimators' gradients; k = 5 throughout.
-      overrides: { k: 5, evalK: Number(values['eval-k']), ...(estimator === 'sumo' || estimator === 'mlrr' ? { clip: 60 } : {}) },
+      overrides: { k: 5, evalK: Number(values['eval-k']), ...(estimator === 'sumo' || estimator === 'mlss' || estimator === 'mlrr' ? { clip: 60 } : {}) },
       out: values.out!,
     });
     rows.push({ estimator, seed, epochs: result.epochs.length, seconds: result.seconds.train, value: result.testLogLikelihood });

@@ -8,6 +8,33 @@ import type { LogDensity } from './potential.js';
  * evaluated along with the others (no extra model run) and ignored.
  */
 export function drive<T, A extends unknown[]>(chains: readonly Needs<T>[], density: LogDensity<A>, onEvaluation?: () => void): T[] {
+  const run = evaluations(chains, density, onEvaluation);
+  for (;;) {
+    const next = run.next();
+    if (next.done) return next.value;
+  }
+}
+
+/**
+ * `drive`, giving the event loop a turn whenever `everyMs` of work has passed since the last one (a
+ * macrotask, so a page repaints and a server answers), with the same evaluations in the same order:
+ * the same draws. Between turns no model runs, so no handler is on the stack while others' code runs.
+ */
+export async function driveYielding<T, A extends unknown[]>(chains: readonly Needs<T>[], density: LogDensity<A>, onEvaluation?: () => void, everyMs = 50): Promise<T[]> {
+  const run = evaluations(chains, density, onEvaluation);
+  let last = Date.now();
+  for (;;) {
+    const next = run.next();
+    if (next.done) return next.value;
+    if (Date.now() - last >= everyMs) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      last = Date.now();
+    }
+  }
+}
+
+/** The driver's loop, pausing after each model evaluation; returns the chains' results. */
+function* evaluations<T, A extends unknown[]>(chains: readonly Needs<T>[], density: LogDensity<A>, onEvaluation?: () => void): Generator<void, T[], void> {
   const c = chains.length;
   const d = density.layout.dimension;
   const results: (T | undefined)[] = new Array<T | undefined>(c).fill(undefined);
@@ -40,6 +67,7 @@ export function drive<T, A extends unknown[]>(chains: readonly Needs<T>[], densi
         pending[i] = undefined;
       } else pending[i] = step.value;
     }
+    yield;
   }
   return results as T[];
 }

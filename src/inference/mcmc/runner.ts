@@ -3,7 +3,7 @@ import { currentRandom, Stream } from '../../runtime/rng.js';
 import type { Program } from '../program.js';
 import { runChain, type ChainRecord } from './chain.js';
 import { diagnose, type ScalarDiagnostics } from './diagnostics.js';
-import { drive } from './driver.js';
+import { drive, driveYielding } from './driver.js';
 import type { Kernel } from './kernel.js';
 import { layoutOf, LogDensity } from './potential.js';
 
@@ -67,6 +67,12 @@ export interface McmcResult {
 export interface Mcmc<A extends unknown[]> {
   /** Sample the posterior of the model's latents given its arguments (the data). */
   run(...args: A): McmcResult;
+  /**
+   * `run`, giving the event loop a turn every 50 ms or so (between model evaluations), so a page stays
+   * responsive and a progress line renders; the same seed gives the same draws as `run`. Params the
+   * model reads should not change while it runs.
+   */
+  runAsync(...args: A): Promise<McmcResult>;
 }
 
 const KNOWN = ['chains', 'warmup', 'draws', 'seed', 'vectorize', 'initRadius', 'onEvaluation'];
@@ -109,19 +115,29 @@ export function mcmc<A extends unknown[]>(model: Program<A>, kernel: Kernel, opt
   const chains = options.chains ?? 4;
   const warmup = options.warmup ?? 1000;
   const draws = options.draws ?? 1000;
+  /** The chains, the density they share and how their records become a result: one run's parts. */
+  const start = (args: A) => {
+    const root = options.seed === undefined ? currentRandom().shared.fork() : Stream.fromSeed(options.seed);
+    const layout = layoutOf(model, args, root.split(0));
+    const density = new LogDensity(model, args, layout, chains, options.vectorize ?? true, root.split(1));
+    const plan = { kernel, warmup, draws, dimension: layout.dimension, valueSize: layout.valueSize, initRadius: options.initRadius ?? 2 };
+    let evaluations = 0;
+    return {
+      chains: Array.from({ length: chains }, (_, c) => runChain(plan, root.split(2 + c))),
+      density,
+      onEvaluation: () => options.onEvaluation?.(++evaluations),
+      finish: (records: readonly ChainRecord[]): McmcResult =>
+        summarise(kernel, records, layout.sites, { chains, warmup, draws, valueSize: layout.valueSize, modelEvaluations: density.modelRuns }),
+    };
+  };
   return {
     run: (...args: A): McmcResult => {
-      const root = options.seed === undefined ? currentRandom().shared.fork() : Stream.fromSeed(options.seed);
-      const layout = layoutOf(model, args, root.split(0));
-      const density = new LogDensity(model, args, layout, chains, options.vectorize ?? true, root.split(1));
-      const plan = { kernel, warmup, draws, dimension: layout.dimension, valueSize: layout.valueSize, initRadius: options.initRadius ?? 2 };
-      let evaluations = 0;
-      const records = drive(
-        Array.from({ length: chains }, (_, c) => runChain(plan, root.split(2 + c))),
-        density,
-        () => options.onEvaluation?.(++evaluations),
-      );
-      return summarise(kernel, records, layout.sites, { chains, warmup, draws, valueSize: layout.valueSize, modelEvaluations: density.modelRuns });
+      const run = start(args);
+      return run.finish(drive(run.chains, run.density, run.onEvaluation));
+    },
+    runAsync: async (...args: A): Promise<McmcResult> => {
+      const run = start(args);
+      return run.finish(await driveYielding(run.chains, run.density, run.onEvaluation));
     },
   };
 }

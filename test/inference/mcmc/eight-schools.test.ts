@@ -50,9 +50,9 @@ function centred(ys: tf.Tensor1D, sigmas: tf.Tensor1D): void {
 }
 
 describe('NUTS on eight schools', () => {
-  it('non-centred: mu and tau means and sds within 3 MC s.e. of quadrature, R-hat < 1.01, no divergences', () => {
+  it('non-centred: mu and tau means and sds within 3 MC s.e. of quadrature, R-hat < 1.01, no divergences', async () => {
     // targetAccept 0.9: at Stan's default 0.8 a few of this model's transitions diverge now and then.
-    const fit = mcmc(eightSchoolsModel, nuts({ targetAccept: 0.9 }), { chains: 4, warmup: 300, draws: 400, seed: 10 }).run(y, sigma);
+    const fit = await mcmc(eightSchoolsModel, nuts({ targetAccept: 0.9 }), { chains: 4, warmup: 300, draws: 400, seed: 10 }).runAsync(y, sigma);
     const g = gaps(fit);
     for (const [what, z] of Object.entries(g)) expect(z, `${what}: ${z.toFixed(2)} MC s.e. from quadrature`).toBeLessThan(3);
     for (const site of fit.sites.slice(0, 2)) expect(site.diagnostics[0]!.rhat, `${site.name}: R-hat`).toBeLessThan(1.01);
@@ -65,15 +65,15 @@ describe('NUTS on eight schools', () => {
     expect(fit.gradientEvaluations.every((n) => n > 700 * 3)).toBe(true);
   });
 
-  it('the same check fails without the log-Jacobian of tau = exp(u)', () => {
+  it('the same check fails without the log-Jacobian of tau = exp(u)', async () => {
     // Without the Jacobian tau falls into the funnel's neck, where trees grow deep: depth 6 bounds the cost.
-    const wrong = mcmc(withoutJacobian, nuts({ targetAccept: 0.9, maxTreeDepth: 6 }) /* 137 s.e. off at 4 x 150 draws */, { chains: 2, warmup: 100, draws: 100, seed: 10 }).run(y, sigma);
+    const wrong = await mcmc(withoutJacobian, nuts({ targetAccept: 0.9, maxTreeDepth: 6 }) /* 137 s.e. off at 4 x 150 draws */, { chains: 2, warmup: 100, draws: 100, seed: 10 }).runAsync(y, sigma);
     const w = gaps(wrong);
     expect(w['tau mean'], JSON.stringify(w)).toBeGreaterThan(3);
   });
 
-  it('centred: reports its divergences (and warns)', () => {
-    const fit = mcmc(centred, nuts(), { chains: 4, warmup: 100, draws: 100, seed: 1 }).run(y, sigma);
+  it('centred: reports its divergences (and warns)', async () => {
+    const fit = await mcmc(centred, nuts(), { chains: 4, warmup: 100, draws: 100, seed: 1 }).runAsync(y, sigma);
     expect(fit.divergences).toBeGreaterThan(0);
     expect(fit.divergencesPerChain.reduce((a, b) => a + b, 0)).toBe(fit.divergences);
     expect(fit.warnings.some((w) => /diverged/.test(w))).toBe(true);

@@ -86,23 +86,23 @@ function* brokenTransition(point: Point, eps: number, inverseMass: Float64Array,
 }
 
 describe('MCMC on a 100-d correlated Gaussian', () => {
-  it('NUTS: means, variances and lag-one covariances within Monte Carlo error (ESS-based chi-square for the means, between-chain t for 199 second moments)', () => {
-    const fit = mcmc(correlatedGaussian, nuts(), { chains: 16, warmup: 150, draws: 100, seed: 2 }).run();
+  it('NUTS: means, variances and lag-one covariances within Monte Carlo error (ESS-based chi-square for the means, between-chain t for 199 second moments)', async () => {
+    const fit = await mcmc(correlatedGaussian, nuts(), { chains: 16, warmup: 150, draws: 100, seed: 2 }).runAsync();
     const check = withinMonteCarloError(fit);
     expect(check.ok, JSON.stringify(check)).toBe(true);
     expect(fit.divergences).toBe(0);
     expect(fit.sites[0]!.shape).toEqual([DIM]);
   });
 
-  it('an HMC leapfrog without its last half kick fails the same check', () => {
+  it('an HMC leapfrog without its last half kick fails the same check', async () => {
     const broken: Kernel = { ...hmc({ steps: 10 }), transition: brokenTransition };
-    const fit = mcmc(correlatedGaussian, broken, { chains: 16, warmup: 150, draws: 100, seed: 2 }).run();
+    const fit = await mcmc(correlatedGaussian, broken, { chains: 16, warmup: 150, draws: 100, seed: 2 }).runAsync();
     const check = withinMonteCarloError(fit);
     expect(check.ok, JSON.stringify(check)).toBe(false);
   });
 
-  it('the correct HMC kernel passes it', () => {
-    const fit = mcmc(correlatedGaussian, hmc({ steps: 10 }), { chains: 16, warmup: 150, draws: 100, seed: 2 }).run();
+  it('the correct HMC kernel passes it', async () => {
+    const fit = await mcmc(correlatedGaussian, hmc({ steps: 10 }), { chains: 16, warmup: 150, draws: 100, seed: 2 }).runAsync();
     const check = withinMonteCarloError(fit);
     expect(check.ok, JSON.stringify(check)).toBe(true);
   });

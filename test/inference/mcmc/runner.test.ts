@@ -19,9 +19,9 @@ const exactMean = 23 / 7;
 const exactSd = Math.sqrt(23) / 7;
 
 describe('mcmc', () => {
-  it('a Gamma-Poisson posterior (positive latent, log-Jacobian) within 3 MC s.e., by NUTS and by HMC', () => {
+  it('a Gamma-Poisson posterior (positive latent, log-Jacobian) within 3 MC s.e., by NUTS and by HMC', async () => {
     for (const kernel of [nuts(), hmc({ steps: 5 })]) {
-      const fit = mcmc(rate, kernel, { chains: 4, warmup: 200, draws: 500, seed: 1 }).run(counts);
+      const fit = await mcmc(rate, kernel, { chains: 4, warmup: 200, draws: 500, seed: 1 }).runAsync(counts);
       const s = summary(fit).sites[0]!;
       expect(Math.abs(s.mean[0]! - exactMean), `${kernel.name} mean ${s.mean[0]} ± ${s.mcseMean[0]}`).toBeLessThan(3 * s.mcseMean[0]!);
       expect(Math.abs(s.sd[0]! - exactSd), `${kernel.name} sd ${s.sd[0]} ± ${s.mcseSd[0]}`).toBeLessThan(3 * s.mcseSd[0]!);
@@ -37,6 +37,22 @@ describe('mcmc', () => {
     expect(Array.from(run(5))).not.toEqual(Array.from(a));
     const loop = run(4, false);
     for (let i = 0; i < a.length; i++) expect(loop[i]).toBeCloseTo(a[i]!, 4);
+  });
+
+  it('runAsync: the same draws as run, and the event loop gets turns while it samples', async () => {
+    const sampler = mcmc(rate, nuts(), { chains: 3, warmup: 200, draws: 200, seed: 4 });
+    const sync = sampler.run(counts);
+    let turns = 0;
+    const ticker = setInterval(() => turns++, 1);
+    const started = Date.now();
+    const result = await sampler.runAsync(counts);
+    const ms = Date.now() - started;
+    clearInterval(ticker);
+    expect(Array.from(result.sites[0]!.values)).toEqual(Array.from(sync.sites[0]!.values));
+    expect(result.modelEvaluations).toBe(sync.modelEvaluations);
+    // A turn at least every 50 ms of sampling; run() itself would give none.
+    expect(turns, `${turns} turns in ${ms} ms`).toBeGreaterThanOrEqual(Math.floor(ms / 100));
+    expect(turns).toBeGreaterThan(0);
   });
 
   it('keeps no tensors: numTensors is flat across runs', () => {
