@@ -59,8 +59,8 @@ export interface GalleryExample {
   readonly estimators: readonly EstimatorName[];
   /** C-ISIR's kernel here: 'isir-disir' needs reparameterised (Gaussian-noise) guides. */
   readonly cisirKernel?: CisirKernel;
-  /** The guide's objective for model-only estimators (SUMO, ML, C-ISIR); default: theirs. */
-  guideObjective?(hyper: Hyper): Estimator;
+  /** The guide's objective for model-only estimators (SUMO, ML, C-ISIR) run as `estimator`; undefined: theirs. */
+  guideObjective?(hyper: Hyper, estimator: EstimatorName): Estimator | undefined;
   readonly defaults: Hyper;
   /** Overrides for `--quick` (tiny data, few steps: for the gallery test). */
   readonly quick: Partial<Hyper>;

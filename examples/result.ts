@@ -25,6 +25,9 @@ export interface Hyper {
   readonly lag: number;
   /** Draws per test point of the IWAE bound used as test log-likelihood. */
   readonly evalK: number;
+  /** Also evaluate the test log-likelihood every this many epochs (a learning curve), with `testEveryK` draws. */
+  readonly testEvery?: number;
+  readonly testEveryK?: number;
 }
 
 export interface EpochRecord {
@@ -35,6 +38,8 @@ export interface EpochRecord {
   readonly steps: number;
   /** The estimator's stats, averaged over the epoch's steps (non-finite values skipped). */
   readonly stats: Readonly<Record<string, number>>;
+  /** With `testEvery`: the IWAE-`testEveryK` test log-likelihood after this epoch (not counted in `seconds`). */
+  readonly testLogLikelihood?: number;
 }
 
 export interface RunResult {

@@ -7,6 +7,7 @@
  *
  * Options: --estimator <elbo|iwae|rws|sumo|mlss|mlrr|cisir> (those the example lists) --epochs N --seed S --batch B --lr LR
  *   --k K --r R --level L --m M --particles P --lag L --eval-k K --clip C --quick --out DIR --quiet
+ *   --test-every E --test-every-k K   (a learning curve: the test log-likelihood every E epochs, IWAE-K)
  */
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -56,7 +57,7 @@ function registryValues(name: EstimatorName, h: Hyper, example: GalleryExample):
 
 /** The optimiser options for one estimator name, built by the library's registry. */
 export function estimatorOptions(name: EstimatorName, h: Hyper, example: GalleryExample): Pick<SviOptions, 'estimator' | 'model' | 'guide'> {
-  const guide = example.guideObjective?.(h);
+  const guide = example.guideObjective?.(h, name);
   return estimatorEntry(name).create(registryValues(name, h, example), { ...(guide ? { guide } : {}), selectDatapoints: leadingAxisDatapoints });
 }
 
@@ -123,6 +124,7 @@ export async function runExample(config: RunConfig): Promise<RunResult | { reado
   const stream = Stream.fromSeed(`${config.seed}-batches`);
   const epochs: EpochRecord[] = [];
   const stepObjectives: number[] = [];
+  let testingSeconds = 0; // learning-curve evaluations, kept out of the training time
   for (let epoch = 1; epoch <= hyper.epochs; epoch++) {
     const order = data.fullBatch ? Array.from({ length: data.train.count }, (_, i) => i) : shuffled(data.train.count, stream);
     const sums: Record<string, number> = {};
@@ -142,19 +144,25 @@ export async function runExample(config: RunConfig): Promise<RunResult | { reado
       }
       if (!config.quiet) progress(`${example.name}/${config.estimator} epoch ${epoch}/${hyper.epochs}`, stepObjectives.length, totalSteps, perDatapoint);
     }
+    const seconds = (performance.now() - start) / 1000 - testingSeconds;
+    const testNow = hyper.testEvery !== undefined && (epoch % hyper.testEvery === 0 || epoch === 1);
+    const testStart = performance.now();
+    const curvePoint = testNow ? { testLogLikelihood: evaluate(built.model, built.guide, data, hyper.testEveryK ?? hyper.evalK, config.seed) } : {};
+    testingSeconds += (performance.now() - testStart) / 1000;
     epochs.push({
       epoch,
       objective: objective / perEpoch,
-      seconds: (performance.now() - start) / 1000,
+      seconds,
       steps: perEpoch,
       stats: Object.fromEntries(Object.keys(sums).map((key) => [key, sums[key]! / counts[key]!])),
+      ...curvePoint,
     });
   }
-  const trainSeconds = (performance.now() - start) / 1000;
+  const trainSeconds = (performance.now() - start) / 1000 - testingSeconds;
   const testLogLikelihood = evaluate(built.model, built.guide, data, hyper.evalK, config.seed);
   const exact = example.exactTestLogLikelihood?.(data);
   const pictures = example.images ? imagePictures(built, data.test, example.images, PICTURES, config.seed) : undefined;
-  const total = (performance.now() - start) / 1000;
+  const total = (performance.now() - start) / 1000 - testingSeconds;
   const result: RunResult = {
     example: example.name,
     estimator: config.estimator,
@@ -182,7 +190,9 @@ export async function runExample(config: RunConfig): Promise<RunResult | { reado
   return result;
 }
 
-const NUMBER_OPTIONS = ['epochs', 'batch', 'lr', 'clip', 'k', 'r', 'level', 'm', 'particles', 'lag', 'eval-k'] as const;
+const NUMBER_OPTIONS = ['epochs', 'batch', 'lr', 'clip', 'k', 'r', 'level', 'm', 'particles', 'lag', 'eval-k', 'test-every', 'test-every-k'] as const;
+/** Command-line names of the options whose Hyper names differ. */
+const HYPER_NAMES: Readonly<Record<string, keyof Hyper>> = { 'eval-k': 'evalK', 'test-every': 'testEvery', 'test-every-k': 'testEveryK' };
 
 /** Parse the command line (`name --estimator e ...`) into a RunConfig. */
 export function parseRunArgs(argv: readonly string[]): RunConfig {
@@ -209,7 +219,7 @@ export function parseRunArgs(argv: readonly string[]): RunConfig {
     if (typeof raw !== 'string') continue;
     const value = Number(raw);
     if (!Number.isFinite(value)) throw new RouletteError('invalid-argument', `--${option} must be a number, got '${raw}'`, option);
-    overrides[option === 'eval-k' ? 'evalK' : option] = value;
+    overrides[HYPER_NAMES[option] ?? option] = value;
   }
   if (values.optimizer !== undefined) {
     if (values.optimizer !== 'adam' && values.optimizer !== 'rmsprop') throw new RouletteError('invalid-argument', `--optimizer must be adam or rmsprop`, 'optimizer');

@@ -29,19 +29,26 @@ export function figureEightVae(options: { readonly hidden?: readonly number[] } 
   return { model, guide };
 }
 
-/** Noise sd of the generated points around the curve. */
-export const FIGURE_EIGHT_NOISE = 0.05;
+/** Noise variance of the generated points around the curve (Shi & Cornish's data). */
+export const FIGURE_EIGHT_NOISE_VARIANCE = 0.02;
 
 /**
- * Points on the lemniscate of Gerono x = (sin t, sin t cos t) = (sin t, sin(2t) / 2), t ~ U(0, 2 pi),
- * scaled by 2 and with N(0, 0.05^2 I) noise: a figure eight in [-2, 2] x [-1, 1]. Row-major [n, 2].
+ * Shi & Cornish's figure-eight data (their published generator, MLMC_Gradients'
+ * ml_ll/datasets/figure_8.py): u = pi (0.6 + 1.8 Phi(e)) with e ~ N(0, 1), a point on the lemniscate of
+ * Bernoulli (sqrt(2)/2 cos u, sqrt(2) cos u sin u) / (sin^2 u + 1), plus N(0, 0.02 I) noise. Phi(e) is
+ * uniform on (0, 1), so u is drawn as pi (0.6 + 1.8 U): the same distribution, one draw fewer to transform.
+ * Row-major [n, 2], in [-0.71, 0.71] x [-0.5, 0.5] before the noise.
  */
 export function figureEightPoints(count: number, stream: Stream): Float32Array {
   const out = new Float32Array(count * 2);
+  const noise = Math.sqrt(FIGURE_EIGHT_NOISE_VARIANCE);
   for (let i = 0; i < count; i++) {
-    const t = 2 * Math.PI * stream.uniform();
-    out[2 * i] = 2 * Math.sin(t) + FIGURE_EIGHT_NOISE * stream.normal();
-    out[2 * i + 1] = Math.sin(2 * t) + FIGURE_EIGHT_NOISE * stream.normal();
+    const u = Math.PI * (0.6 + 1.8 * stream.uniform());
+    const sin = Math.sin(u);
+    const cos = Math.cos(u);
+    const d = sin * sin + 1;
+    out[2 * i] = ((Math.SQRT2 / 2) * cos) / d + noise * stream.normal();
+    out[2 * i + 1] = (Math.SQRT2 * cos * sin) / d + noise * stream.normal();
   }
   return out;
 }

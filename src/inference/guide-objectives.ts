@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { fail } from '../runtime/errors.js';
 import type { DebiasedEstimator } from './debiased.js';
-import { fullData, type Estimator, type Surrogate } from './estimator.js';
+import { fullData, type Estimator, type StepStructure, type Surrogate } from './estimator.js';
 
 /**
  * Guide objectives for the debiased estimators, whose expectation does not depend on phi. (The default,
@@ -32,6 +32,8 @@ export function varianceObjective(inner: DebiasedEstimator): Estimator {
   return {
     name: `variance(${inner.name})`,
     sharedLoss: false,
+    // The level drawn on the host is the inner estimator's (the same stream): a compiled step keys on it.
+    structure: (problem, stream) => prefixed('variance', inner.structure?.(problem, stream, 'model')),
     surrogate(problem, stream, role): Surrogate {
       guideOnly('varianceObjective', role);
       const e = inner.estimate(problem, stream);
@@ -59,6 +61,7 @@ export function unbiasedRWS(inner: DebiasedEstimator): Estimator {
   return {
     name: `rws(${inner.name})`,
     sharedLoss: false,
+    structure: (problem, stream) => prefixed('rws', inner.structure?.(problem, stream, 'model')),
     surrogate(problem, stream, role): Surrogate {
       guideOnly('unbiasedRWS', role);
       const e = inner.estimate(problem, stream, { detachLatents: true });
@@ -67,4 +70,8 @@ export function unbiasedRWS(inner: DebiasedEstimator): Estimator {
       return { loss: objective, objective, cost: e.stats['draws']!, stats: e.stats };
     },
   };
+}
+
+function prefixed(prefix: string, structure: StepStructure | undefined): StepStructure | undefined {
+  return structure && { key: `${prefix} ${structure.key}`, streams: structure.streams };
 }

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { bernoulli, normal } from '../../src/dsl/distributions/index.js';
 import { mlp } from '../../src/dsl/nn.js';
 import { observe, param, sample } from '../../src/dsl/primitives.js';
-import { elbo, gradients, iwae, mlrr, mlss, rws, sumo, svi, type Estimator } from '../../src/inference/index.js';
+import { elbo, gradients, iwae, mlrr, mlss, rws, sumo, svi, unbiasedRWS, varianceObjective, type Estimator, type SviOptions } from '../../src/inference/index.js';
 import { adam, amsgrad, rmsprop, sgd, type Optimizer } from '../../src/inference/optim.js';
 import { clearParamStore, getParamStore, plate } from '../../src/index.js';
 import { currentRandom } from '../../src/runtime/rng.js';
@@ -39,10 +39,17 @@ interface Run {
   readonly modes: string[];
 }
 
-function train<A extends unknown[]>(model: (...a: A) => void, guide: (...a: A) => void, args: A, make: () => { estimator: Estimator; optimizer: Optimizer }, compile: boolean, steps: number): Run {
+function train<A extends unknown[]>(
+  model: (...a: A) => void,
+  guide: (...a: A) => void,
+  args: A,
+  make: () => Pick<SviOptions, 'estimator' | 'model' | 'guide'> & { optimizer: Optimizer },
+  compile: boolean,
+  steps: number,
+): Run {
   clearParamStore();
-  const { estimator, optimizer } = make();
-  const fit = svi(model, guide, { estimator, optimizer, seed: 11, compile, clip: 50 });
+  const { optimizer, ...estimators } = make();
+  const fit = svi(model, guide, { ...estimators, optimizer, seed: 11, compile, clip: 50 } as SviOptions);
   const losses: number[] = [];
   const objectives: number[] = [];
   const modes: string[] = [];
@@ -140,16 +147,20 @@ describe('debiased estimators compile one program per level drawn', () => {
     });
   };
   // One level per datapoint makes a key of 10 levels that hardly ever repeats: those steps stay eager.
-  const estimators: [string, () => Estimator, boolean][] = [
-    ['sumo', () => sumo(), true],
-    ['mlss r 0.6', () => mlss({ r: 0.6 }), true],
-    ['mlrr r 0.6', () => mlrr({ r: 0.6 }), true],
-    ['mlrr per datapoint (stays eager)', () => mlrr({ r: 0.6, perDatapoint: true }), false],
+  const alone = (make: () => Estimator) => () => ({ estimator: make() });
+  const estimators: [string, () => Pick<SviOptions, 'estimator' | 'model' | 'guide'>, boolean][] = [
+    ['sumo', alone(() => sumo()), true],
+    ['mlss r 0.6', alone(() => mlss({ r: 0.6 })), true],
+    ['mlrr r 0.6', alone(() => mlrr({ r: 0.6 })), true],
+    ['mlrr per datapoint (stays eager)', alone(() => mlrr({ r: 0.6, perDatapoint: true })), false],
+    // The guide objectives draw a level of their own: the step's key holds both.
+    ['sumo, its guide by varianceObjective', () => ({ model: sumo(), guide: varianceObjective(sumo()) }), true],
+    ['mlrr, its guide by unbiasedRWS', () => ({ model: mlrr({ r: 0.6 }), guide: unbiasedRWS(mlrr({ r: 0.6 })) }), true],
   ];
   for (const [name, make, compiles] of estimators) {
     it(name, () => {
       const x = x10();
-      const run = (compile: boolean) => train(perPoint, guide, [x], () => ({ estimator: make(), optimizer: adam({ lr: 0.02 }) }), compile, 60);
+      const run = (compile: boolean) => train(perPoint, guide, [x], () => ({ ...make(), optimizer: adam({ lr: 0.02 }) }), compile, 60);
       const eager = run(false);
       const compiled = run(true);
       const count = compiled.modes.filter((m) => m === 'compiled').length;

@@ -110,4 +110,20 @@ describe('example gallery (--quick)', () => {
       });
     }
   }
+
+  it('a learning curve (testEvery): test log-likelihoods after epoch 1 and every E epochs, the training untouched', async () => {
+    const run = async (overrides: Record<string, number>, dir: string) => {
+      const result = await runExample({ example: 'figure-eight', estimator: 'mlrr', seed: 2, quick: true, overrides: { epochs: 4, ...overrides }, out: join(out, dir), quiet: true });
+      if ('skipped' in result) throw new Error(result.skipped);
+      return result;
+    };
+    const plain = await run({}, 'plain');
+    const curved = await run({ testEvery: 2, testEveryK: 10 }, 'curve');
+    expect(curved.epochs.map((e) => e.testLogLikelihood !== undefined)).toEqual([true, true, false, true]);
+    for (const e of curved.epochs) if (e.testLogLikelihood !== undefined) expect(Number.isFinite(e.testLogLikelihood)).toBe(true);
+    expect(plain.epochs.every((e) => e.testLogLikelihood === undefined)).toBe(true);
+    // Evaluating draws from its own streams: the same steps, the same final model.
+    expect(curved.stepObjectives).toEqual(plain.stepObjectives);
+    expect(curved.testLogLikelihood).toBe(plain.testLogLikelihood);
+  });
 });
