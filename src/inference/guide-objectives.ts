@@ -22,7 +22,10 @@ function guideOnly(name: string, role: string): void {
  * Minimise the second moment E[estimate^2] over phi (SUMO's choice): since E[estimate] = log p(x) does
  * not depend on phi, this minimises the estimator's variance. Needs reparameterised guide sites. Its
  * gradients are heavy-tailed (they carry the estimate squared): use small steps and clipping (on the
- * linear Gaussian model lr 0.02 lowers the variance, lr 0.05 makes it diverge).
+ * linear Gaussian model lr 0.02 lowers the variance, lr 0.05 makes it diverge). Unlike the model's
+ * gradient, a second moment cannot be accumulated in chunks: every draw of the level K drawn is on the
+ * tape at once, so over long runs cap the inner estimator's level (`mlss({ r, maxLevel: 8 })`; the
+ * guide's objective needs no unbiasedness), or a rare large K can exhaust the backend's memory.
  *
  * @example
  * svi(model, guide, { model: sumo(), guide: varianceObjective(sumo()) });

@@ -28,6 +28,8 @@ interface Committed {
   readonly pictures: readonly string[];
   /** Whether a C-ISIR run reports meeting-time stats (the per-run histogram). */
   readonly meetingTimes: boolean;
+  /** How many runs carry a test learning curve (--test-every). */
+  readonly testCurves: number;
   readonly summary: boolean;
 }
 
@@ -36,12 +38,13 @@ function committed(name: string): Committed {
   const files = existsSync(dir) ? readdirSync(dir) : [];
   const runs = files
     .filter((f) => f.endsWith('.json') && !f.endsWith('.pictures.json'))
-    .map((f) => ({ estimator: f.replace(/\.json$/, ''), json: JSON.parse(readFileSync(join(dir, f), 'utf8')) as { epochs?: { stats: Record<string, number> }[] } }))
+    .map((f) => ({ estimator: f.replace(/\.json$/, ''), json: JSON.parse(readFileSync(join(dir, f), 'utf8')) as { epochs?: { stats: Record<string, number>; testLogLikelihood?: number }[] } }))
     .filter((r) => Array.isArray(r.json.epochs));
   return {
     runs: runs.map((r) => r.estimator),
     pictures: files.filter((f) => f.endsWith('.pictures.json')).map((f) => f.replace(/\.pictures\.json$/, '')),
     meetingTimes: runs.some((r) => r.json.epochs!.some((e) => 'meetingMean' in e.stats)),
+    testCurves: runs.filter((r) => r.json.epochs!.some((e) => e.testLogLikelihood !== undefined)).length,
     summary: files.includes('summary.md'),
   };
 }
@@ -159,6 +162,9 @@ describe('gallery site (npm run gallery)', () => {
           expect(drawn.find((c) => c.name === 'training')).toBeUndefined();
         }
         expect(drawn.some((c) => c.name === 'meeting-times'), `${name}: meeting-time histogram`).toBe(expected.meetingTimes);
+        // Runs made with --test-every: one test-curve line each (dots too, so at least as many marks).
+        if (expected.testCurves > 0) expect(drawn.find((c) => c.name === 'test-curve')?.marks, `${name}: test curves`).toBeGreaterThanOrEqual(expected.testCurves);
+        else expect(drawn.find((c) => c.name === 'test-curve')).toBeUndefined();
         const links = await page.locator('p.research a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
         expect(links, `${name}: links to the research its README names`).toEqual(researchOf(name));
         if (expected.summary) await expect(page.locator('.summary table').count()).resolves.toBeGreaterThan(0);

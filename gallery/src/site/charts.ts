@@ -55,6 +55,25 @@ export function trainingCurves(runs: readonly Run[]): HTMLElement {
   );
 }
 
+/** The test log-likelihood over training (runs made with `--test-every`), or null when no run has one. */
+export function testCurves(runs: readonly Run[]): HTMLElement | null {
+  const points = runs.flatMap((r) =>
+    r.epochs.flatMap((e) => (e.testLogLikelihood === undefined ? [] : [{ estimator: r.estimator, epoch: e.epoch, value: e.testLogLikelihood }])),
+  );
+  if (points.length === 0) return null;
+  const draws = [...new Set(runs.map((r) => r.config.testEveryK).filter((k) => k !== undefined))].join(', ');
+  const plot = Plot.plot({
+    width: 760,
+    height: 300,
+    marginLeft: 60,
+    color: estimatorColour(runs.map((r) => r.estimator)),
+    x: { label: 'epoch' },
+    y: { label: 'test log-likelihood (nats per datapoint)', grid: true },
+    marks: [Plot.lineY(points, { x: 'epoch', y: 'value', stroke: 'estimator', marker: 'dot' }), Plot.tip(points, Plot.pointerX({ x: 'epoch', y: 'value', stroke: 'estimator' }))],
+  });
+  return chart('test-curve', plot, `Test log-likelihood during training (IWAE-${draws} per test point, after epoch 1 and every few epochs; the table below has the final IWAE-${runs[0]?.config.evalK ?? ''} values).`);
+}
+
 const statValue = (key: string) => (e: EpochRecord): number | undefined => e.stats[key];
 
 /** Stats that change over training (constant ones, like k or lag, are settings and go in the table). */

@@ -1,5 +1,5 @@
 /** An example's page: its plots and numbers first, then what the example is, its model, and its estimators' stats. */
-import { meetingHistogram, statCharts, trainingCurves } from './charts.js';
+import { meetingHistogram, statCharts, testCurves, trainingCurves } from './charts.js';
 import { append, h, page, section } from './dom.js';
 import { markdown } from './markdown.js';
 import { picturesFigure } from './pictures.js';
@@ -24,7 +24,7 @@ function results(example: ExamplePage): HTMLElement[] {
   const { runs, name } = example;
   if (runs.length === 0) return [];
   return [
-    section('Training', trainingCurves(runs)),
+    section('Training', trainingCurves(runs), testCurves(runs)),
     section(
       'Test log-likelihood',
       h('p', {}, 'Per test datapoint, from the committed result files (examples/results/', name, '/<estimator>.json):'),
