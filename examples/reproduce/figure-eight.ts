@@ -98,8 +98,8 @@ function writeSummary(): void {
   writeFileSync(
     join(dir, 'summary.md'),
     `# figure-eight, Shi & Cornish's protocol\n\n` +
-      `Command: \`npx tsx examples/reproduce/figure-eight.ts --epochs ${values.epochs} --seeds ${values.seeds} --estimators ${values.estimators}\` ` +
-      `(records of every run so far in \`reproduction/\`).\n\n` +
+      `Command: \`npx tsx examples/reproduce/figure-eight.ts --epochs ${values.epochs} --seeds 1,2,3\` (or parts of it with ` +
+      `\`--seeds\` and \`--estimators\`, e.g. in two processes); the table holds every run recorded in \`reproduction/\`.\n\n` +
       markdownTable(rows, `test NLL per point (IWAE-${values['eval-k']})`) +
       `\nOrdering by mean test NLL here: ${ordered.map(([n, v]) => `${n} ${v.toFixed(4)}`).join(' <= ')}.\n` +
       `Published (Shi & Cornish, 2,000 epochs, k = 5): ${published.map(([n, v]) => `${n} ${v}`).join(' <= ')}.\n`,
