@@ -31,22 +31,32 @@ function laterRange(runs: readonly Run[]): [number, number] | null {
   return Math.min(...all) < lo - (hi - lo) ? [lo - 0.05 * (hi - lo), Math.max(...all)] : null;
 }
 
-/** Per-epoch mean training objective of every run, one line per estimator. */
-export function trainingCurves(runs: readonly Run[]): HTMLElement {
-  const points = runs.flatMap((r) => r.epochs.map((e) => ({ estimator: r.estimator, epoch: e.epoch, objective: e.objective })));
-  const range = laterRange(runs);
-  const plot = Plot.plot({
+/** One line per estimator of `value` against epoch, with a pointer tip. */
+function epochLines(
+  runs: readonly Run[],
+  points: readonly { estimator: string; epoch: number; value: number }[],
+  y: { label: string; domain?: [number, number] },
+  options: { height: number; dots?: boolean },
+): Element {
+  return Plot.plot({
     width: 760,
-    height: 340,
+    height: options.height,
     marginLeft: 60,
     color: estimatorColour(runs.map((r) => r.estimator)),
     x: { label: 'epoch' },
-    y: { label: 'objective (nats per datapoint)', grid: true, ...(range ? { domain: range } : {}) },
+    y: { grid: true, ...y },
     marks: [
-      Plot.lineY(points, { x: 'epoch', y: 'objective', stroke: 'estimator', clip: true }),
-      Plot.tip(points, Plot.pointerX({ x: 'epoch', y: 'objective', stroke: 'estimator' })),
+      Plot.lineY(points, { x: 'epoch', y: 'value', stroke: 'estimator', clip: true, ...(options.dots ? { marker: 'dot' } : {}) }),
+      Plot.tip(points, Plot.pointerX({ x: 'epoch', y: 'value', stroke: 'estimator' })),
     ],
   });
+}
+
+/** Per-epoch mean training objective of every run, one line per estimator. */
+export function trainingCurves(runs: readonly Run[]): HTMLElement {
+  const points = runs.flatMap((r) => r.epochs.map((e) => ({ estimator: r.estimator, epoch: e.epoch, value: e.objective })));
+  const range = laterRange(runs);
+  const plot = epochLines(runs, points, { label: 'objective (nats per datapoint)', ...(range ? { domain: range } : {}) }, { height: 340 });
   return chart(
     'training',
     plot,
@@ -62,15 +72,7 @@ export function testCurves(runs: readonly Run[]): HTMLElement | null {
   );
   if (points.length === 0) return null;
   const draws = [...new Set(runs.map((r) => r.config.testEveryK).filter((k) => k !== undefined))].join(', ');
-  const plot = Plot.plot({
-    width: 760,
-    height: 300,
-    marginLeft: 60,
-    color: estimatorColour(runs.map((r) => r.estimator)),
-    x: { label: 'epoch' },
-    y: { label: 'test log-likelihood (nats per datapoint)', grid: true },
-    marks: [Plot.lineY(points, { x: 'epoch', y: 'value', stroke: 'estimator', marker: 'dot' }), Plot.tip(points, Plot.pointerX({ x: 'epoch', y: 'value', stroke: 'estimator' }))],
-  });
+  const plot = epochLines(runs, points, { label: 'test log-likelihood (nats per datapoint)' }, { height: 300, dots: true });
   return chart('test-curve', plot, `Test log-likelihood during training (IWAE-${draws} per test point, after epoch 1 and every few epochs; the table below has the final IWAE-${runs[0]?.config.evalK ?? ''} values).`);
 }
 
