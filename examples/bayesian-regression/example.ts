@@ -20,7 +20,8 @@ export const example: GalleryExample = {
   name: 'bayesian-regression',
   description: 'Bayesian linear regression (global latents w, b, sigma; mean-field guide): every step sees all data',
   // Global latents make the whole data set one datapoint: the debiased estimators work, but slowly.
-  estimators: ['elbo', 'iwae', 'sumo', 'mlss', 'mlrr'],
+  estimators: ['elbo', 'iwae', 'sumo', 'mlss', 'mlrr', 'cisir'],
+  cisirKernel: 'isir-disir',
   defaults: { epochs: 300, batch: 100, lr: 2e-2, optimizer: 'adam', k: 5, r: 0.6, level: 0, m: 1, particles: 1, lag: 5, evalK: 1000 },
   quick: { epochs: 25, k: 3, evalK: 20 },
   load(seed, quick) {
