@@ -30,6 +30,8 @@ export interface Split {
 export interface GalleryData {
   readonly train: Split;
   readonly test: Split;
+  /** Held out for choosing among checkpoints (`validateEvery`), never trained or tested on. */
+  readonly validation?: Split;
   readonly quick: boolean;
   /**
    * True when the model has global latents (log w has no datapoint axis): every step then sees the

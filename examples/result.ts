@@ -28,6 +28,12 @@ export interface Hyper {
   /** Also evaluate the test log-likelihood every this many epochs (a learning curve), with `testEveryK` draws. */
   readonly testEvery?: number;
   readonly testEveryK?: number;
+  /**
+   * Score the validation split (IWAE-`validateK`) after epoch 1, every this many epochs and the last, and
+   * test the params that scored best instead of the last epoch's.
+   */
+  readonly validateEvery?: number;
+  readonly validateK?: number;
 }
 
 export interface EpochRecord {
@@ -40,6 +46,8 @@ export interface EpochRecord {
   readonly stats: Readonly<Record<string, number>>;
   /** With `testEvery`: the IWAE-`testEveryK` test log-likelihood after this epoch (not counted in `seconds`). */
   readonly testLogLikelihood?: number;
+  /** With `validateEvery`: the IWAE-`validateK` validation log-likelihood after this epoch (not counted in `seconds`). */
+  readonly validationLogLikelihood?: number;
 }
 
 export interface RunResult {
@@ -53,6 +61,8 @@ export interface RunResult {
   readonly stepObjectives: readonly number[];
   /** IWAE bound with config.evalK draws per test point, averaged over test points. */
   readonly testLogLikelihood: number;
+  /** With `validateEvery`: the epoch whose params were tested (the best validation score) and that score. */
+  readonly selected?: { readonly epoch: number; readonly validationLogLikelihood: number };
   readonly exactTestLogLikelihood?: number;
   readonly seconds: { readonly train: number; readonly evaluate: number; readonly total: number };
   readonly stepsPerSecond: number;

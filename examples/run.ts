@@ -8,6 +8,8 @@
  * Options: --estimator <elbo|iwae|rws|sumo|mlss|mlrr|cisir> (those the example lists) --epochs N --seed S --batch B --lr LR
  *   --k K --r R --level L --m M --particles P --lag L --eval-k K --clip C --quick --out DIR --quiet
  *   --test-every E --test-every-k K   (a learning curve: the test log-likelihood every E epochs, IWAE-K)
+ *   --validate-every E --validate-k K (keep the params that score best on the validation split, IWAE-K,
+ *                                      checked after epoch 1, every E epochs and the last; test those)
  */
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -15,9 +17,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { adam, estimatorEntry, leadingAxisDatapoints, logLikelihood, rmsprop, svi, type EstimatorValues, type SviOptions } from '../src/inference/index.js';
-import { clearParamStore, ready, RouletteError, Stream } from '../src/index.js';
+import { clearParamStore, getParamStore, ready, RouletteError, Stream, type ParamSnapshot } from '../src/index.js';
 import { imagePictures, type Pictures } from './pictures.js';
-import { ESTIMATORS, registry, type EstimatorName, type GalleryData, type GalleryExample, type GalleryProgram, type Hyper } from './registry.js';
+import { ESTIMATORS, registry, type EstimatorName, type GalleryData, type GalleryExample, type GalleryProgram, type Hyper, type Split } from './registry.js';
 import type { EpochRecord, RunResult } from './result.js';
 
 export interface RunConfig {
@@ -80,20 +82,24 @@ function progress(label: string, done: number, total: number, objective: number)
   if (done === total) process.stderr.write('\n');
 }
 
-/** Test log-likelihood per datapoint: the IWAE-k bound, `chunk` test points at a time. */
-export function evaluate(model: GalleryProgram, guide: GalleryProgram, data: GalleryData, k: number, seed: number): number {
-  const stream = Stream.fromSeed(`${seed}-test-data`);
-  const per = data.fullBatch ? data.test.count : 50;
+/**
+ * Log-likelihood per datapoint of a held-out split (the test split unless told): the IWAE-k bound, 50
+ * points at a time. `split` names the randomness, so validation draws are not the test's.
+ */
+export function evaluate(model: GalleryProgram, guide: GalleryProgram, data: GalleryData, k: number, seed: number, split: 'test' | 'validation' = 'test'): number {
+  const rows: Split = split === 'test' ? data.test : data.validation!;
+  const stream = Stream.fromSeed(`${seed}-${split}-data`);
+  const per = data.fullBatch ? rows.count : 50;
   let total = 0;
-  for (let start = 0; start < data.test.count; start += per) {
-    const indices = Array.from({ length: Math.min(per, data.test.count - start) }, (_, i) => start + i);
-    const batch = data.test.batch(indices, stream);
-    const result = logLikelihood(model, guide, [batch], { k, chunk: Math.min(k, 100), seed: `${seed}-test-${start}` });
-    // With global latents the test set is one datapoint: report per observation, like training.
+  for (let start = 0; start < rows.count; start += per) {
+    const indices = Array.from({ length: Math.min(per, rows.count - start) }, (_, i) => start + i);
+    const batch = rows.batch(indices, stream);
+    const result = logLikelihood(model, guide, [batch], { k, chunk: Math.min(k, 100), seed: `${seed}-${split}-${start}` });
+    // With global latents the split is one datapoint: report per observation, like training.
     total += data.fullBatch ? result.total : result.perDatapoint.reduce((a, v) => a + v, 0);
     for (const t of batch) t.dispose();
   }
-  return total / data.test.count;
+  return total / rows.count;
 }
 
 /** Train `config.example` with `config.estimator`, evaluate, write the result file; returns the result (or a skip reason). */
@@ -108,6 +114,9 @@ export async function runExample(config: RunConfig): Promise<RunResult | { reado
   const loaded = await example.load(config.seed, config.quick);
   if ('skipped' in loaded) return loaded;
   const data = loaded;
+  if (hyper.validateEvery !== undefined && data.validation === undefined) {
+    throw new RouletteError('invalid-argument', `example '${example.name}' has no validation split, so --validate-every cannot select params`, 'validate-every');
+  }
   const start = performance.now();
   clearParamStore();
   const built = example.build(data);
@@ -124,7 +133,8 @@ export async function runExample(config: RunConfig): Promise<RunResult | { reado
   const stream = Stream.fromSeed(`${config.seed}-batches`);
   const epochs: EpochRecord[] = [];
   const stepObjectives: number[] = [];
-  let testingSeconds = 0; // learning-curve evaluations, kept out of the training time
+  let testingSeconds = 0; // learning-curve and validation evaluations, kept out of the training time
+  let best: { readonly epoch: number; readonly validation: number; readonly params: ParamSnapshot } | undefined;
   for (let epoch = 1; epoch <= hyper.epochs; epoch++) {
     const order = data.fullBatch ? Array.from({ length: data.train.count }, (_, i) => i) : shuffled(data.train.count, stream);
     const sums: Record<string, number> = {};
@@ -148,6 +158,10 @@ export async function runExample(config: RunConfig): Promise<RunResult | { reado
     const testNow = hyper.testEvery !== undefined && (epoch % hyper.testEvery === 0 || epoch === 1);
     const testStart = performance.now();
     const curvePoint = testNow ? { testLogLikelihood: evaluate(built.model, built.guide, data, hyper.testEveryK ?? hyper.evalK, config.seed) } : {};
+    const validateNow = hyper.validateEvery !== undefined && (epoch % hyper.validateEvery === 0 || epoch === 1 || epoch === hyper.epochs);
+    const validation = validateNow ? evaluate(built.model, built.guide, data, hyper.validateK ?? hyper.evalK, config.seed, 'validation') : undefined;
+    // A non-finite score never wins, as in the paper's trainer (a NaN compares false).
+    if (validation !== undefined && (best === undefined || validation > best.validation)) best = { epoch, validation, params: getParamStore().snapshot() };
     testingSeconds += (performance.now() - testStart) / 1000;
     epochs.push({
       epoch,
@@ -156,9 +170,12 @@ export async function runExample(config: RunConfig): Promise<RunResult | { reado
       steps: perEpoch,
       stats: Object.fromEntries(Object.keys(sums).map((key) => [key, sums[key]! / counts[key]!])),
       ...curvePoint,
+      ...(validation !== undefined ? { validationLogLikelihood: validation } : {}),
     });
   }
   const trainSeconds = (performance.now() - start) / 1000 - testingSeconds;
+  // Test the params that validated best (the paper's best_valid checkpoint), not the last epoch's.
+  if (best) getParamStore().restore(best.params);
   const testLogLikelihood = evaluate(built.model, built.guide, data, hyper.evalK, config.seed);
   const exact = example.exactTestLogLikelihood?.(data);
   const pictures = example.images ? imagePictures(built, data.test, example.images, PICTURES, config.seed) : undefined;
@@ -172,6 +189,7 @@ export async function runExample(config: RunConfig): Promise<RunResult | { reado
     epochs,
     stepObjectives,
     testLogLikelihood,
+    ...(best ? { selected: { epoch: best.epoch, validationLogLikelihood: best.validation } } : {}),
     ...(exact !== undefined ? { exactTestLogLikelihood: exact } : {}),
     seconds: { train: trainSeconds, evaluate: total - trainSeconds, total },
     stepsPerSecond: totalSteps / trainSeconds,
@@ -190,9 +208,15 @@ export async function runExample(config: RunConfig): Promise<RunResult | { reado
   return result;
 }
 
-const NUMBER_OPTIONS = ['epochs', 'batch', 'lr', 'clip', 'k', 'r', 'level', 'm', 'particles', 'lag', 'eval-k', 'test-every', 'test-every-k'] as const;
+const NUMBER_OPTIONS = ['epochs', 'batch', 'lr', 'clip', 'k', 'r', 'level', 'm', 'particles', 'lag', 'eval-k', 'test-every', 'test-every-k', 'validate-every', 'validate-k'] as const;
 /** Command-line names of the options whose Hyper names differ. */
-const HYPER_NAMES: Readonly<Record<string, keyof Hyper>> = { 'eval-k': 'evalK', 'test-every': 'testEvery', 'test-every-k': 'testEveryK' };
+const HYPER_NAMES: Readonly<Record<string, keyof Hyper>> = {
+  'eval-k': 'evalK',
+  'test-every': 'testEvery',
+  'test-every-k': 'testEveryK',
+  'validate-every': 'validateEvery',
+  'validate-k': 'validateK',
+};
 
 /** Parse the command line (`name --estimator e ...`) into a RunConfig. */
 export function parseRunArgs(argv: readonly string[]): RunConfig {

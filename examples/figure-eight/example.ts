@@ -30,12 +30,13 @@ export const example: GalleryExample = {
   quick: { epochs: 3, batch: 50, lr: 3e-3, k: 3, lag: 2, evalK: 20 },
   load(seed, quick) {
     const stream = Stream.fromSeed(`figure-eight-${seed}`);
-    const [nTrain, nValid, nTest] = quick ? [300, 0, 100] : [5000, 2000, 2000];
+    const [nTrain, nValid, nTest] = quick ? [300, 100, 100] : [5000, 2000, 2000];
     const train = figureEightPoints(nTrain, stream);
-    figureEightPoints(nValid, stream); // the paper's validation split: drawn so the test points match full runs
+    const validation = figureEightPoints(nValid, stream); // the paper's validation split
     const test = figureEightPoints(nTest, stream);
     return {
       train: rowsSplit(train, 2),
+      validation: rowsSplit(validation, 2),
       test: rowsSplit(test, 2),
       quick,
       info: { train: nTrain, validation: nValid, test: nTest, curve: 'lemniscate of Bernoulli, u = pi (0.6 + 1.8 U)', noiseVariance: FIGURE_EIGHT_NOISE_VARIANCE },

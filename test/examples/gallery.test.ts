@@ -126,4 +126,31 @@ describe('example gallery (--quick)', () => {
     expect(curved.stepObjectives).toEqual(plain.stepObjectives);
     expect(curved.testLogLikelihood).toBe(plain.testLogLikelihood);
   });
+
+  it('checkpoint selection (validateEvery): the test scores the params of the best-validating epoch', async () => {
+    const run = async (overrides: Record<string, number>, dir: string, example = 'figure-eight') => {
+      const result = await runExample({ example, estimator: 'iwae', seed: 1, quick: true, overrides: { lr: 0.3, ...overrides }, out: join(out, dir), quiet: true });
+      if ('skipped' in result) throw new Error(result.skipped);
+      return result;
+    };
+    const validated = await run({ epochs: 6, validateEvery: 1, validateK: 10 }, 'validated');
+    const scores = validated.epochs.map((e) => e.validationLogLikelihood!);
+    expect(scores.every(Number.isFinite)).toBe(true);
+    const bestScore = Math.max(...scores);
+    const bestEpoch = scores.indexOf(bestScore) + 1;
+    expect(validated.selected).toEqual({ epoch: bestEpoch, validationLogLikelihood: bestScore });
+    // At this (too large) step size the validation score peaks before the last epoch, so the test sees a restore.
+    expect(bestEpoch).toBeLessThan(6);
+    // Training stopped at that epoch ends with the same params, hence the same test number; the last
+    // epoch's params score otherwise, and validating left the training itself untouched.
+    const stopped = await run({ epochs: bestEpoch }, 'stopped');
+    const last = await run({ epochs: 6 }, 'last');
+    expect(validated.testLogLikelihood).toBe(stopped.testLogLikelihood);
+    expect(validated.testLogLikelihood).not.toBe(last.testLogLikelihood);
+    expect(validated.stepObjectives).toEqual(last.stepObjectives);
+    // Checked after epoch 1, every E epochs and the last.
+    const sparse = await run({ epochs: 5, validateEvery: 2, validateK: 10 }, 'sparse');
+    expect(sparse.epochs.map((e) => e.validationLogLikelihood !== undefined)).toEqual([true, true, false, true, true]);
+    await expect(run({ epochs: 1, validateEvery: 1 }, 'none', 'linear-gaussian')).rejects.toThrow(/no validation split/);
+  });
 });
