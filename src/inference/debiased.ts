@@ -27,12 +27,22 @@ export interface DebiasedEstimator extends Estimator {
   readonly target: string;
   /** Draws a level K needs, per datapoint. */
   drawsFor(level: number): number;
-  estimate<A extends unknown[]>(problem: Problem<A>, stream: Stream, options?: { readonly detachLatents?: boolean }): DebiasedEstimate;
+  estimate<A extends unknown[]>(problem: Problem<A>, stream: Stream, options?: DebiasedEstimateOptions): DebiasedEstimate;
   /**
    * The estimate with given levels, one per datapoint (diagnostics draw levels themselves to group
    * realisations by level). Unbiased only when the levels are drawn from `law`.
    */
   estimateAtLevels<A extends unknown[]>(problem: Problem<A>, stream: Stream, levels: readonly number[]): tf.Tensor;
+}
+
+export interface DebiasedEstimateOptions {
+  /** Draw the latents without their reparameterisation path (unbiased RWS). */
+  readonly detachLatents?: boolean;
+  /**
+   * For callers that differentiate every draw at once (a guide's second moment cannot be chunked):
+   * refuse, naming `by`, a level whose draws times datapoints exceed `rows`, instead of exhausting memory.
+   */
+  readonly tapeLimit?: { readonly rows: number; readonly by: string };
 }
 
 export interface DebiasedOptions {
@@ -190,9 +200,19 @@ export function debiased(scheme: LevelScheme, options: DebiasedOptions = {}): De
     law: scheme.law,
     target: scheme.target,
     drawsFor: scheme.drawsFor,
-    estimate(problem, stream, estimateOptions = {}) {
+    estimate(problem, stream, { tapeLimit, ...drawOptions } = {}) {
       const p = plan(problem, stream);
-      const weighted = drawWeighted(problem, p.n, stream, 0, estimateOptions);
+      if (tapeLimit && p.n * p.columns > tapeLimit.rows) {
+        fail(
+          'invalid-argument',
+          `${tapeLimit.by}: the level drawn (K = ${p.top}) needs ${p.n} draws for each of ${p.columns} datapoints, ` +
+            `${p.n * p.columns} rows on the tape at once, more than maxRows = ${tapeLimit.rows}. This happens with probability ` +
+            `${scheme.law.tail(p.top).toExponential(2)} per step. Cap the inner estimator's level (mlss and mlrr: maxLevel, ` +
+            `e.g. 8; a guide objective needs no unbiasedness) or raise maxRows if memory allows.`,
+          'maxRows',
+        );
+      }
+      const weighted = drawWeighted(problem, p.n, stream, 0, drawOptions);
       requirePerDatapoint(weighted, scheme.name);
       const logW = weighted.logWeights();
       const columns = logW.rank === 1 ? tf.expandDims(logW, 1) : logW;

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { unbiasedRWS, varianceObjective } from '../../src/inference/guide-objectives.js';
 import { mlrr } from '../../src/inference/mlrr.js';
+import { mlss } from '../../src/inference/mlss.js';
 import { adam } from '../../src/inference/optim.js';
 import type { Problem } from '../../src/inference/program.js';
 import { svi } from '../../src/inference/svi.js';
@@ -63,5 +64,17 @@ describe('varianceObjective', () => {
     const after = variance();
     // 400-draw variance estimates carry ~10% noise each: demand a reduction well beyond it.
     expect(after, `variance ${before} -> ${after}`).toBeLessThan(0.75 * before);
+  });
+
+  it('refuses a level too large to differentiate at once, naming it and the cap, instead of exhausting memory', () => {
+    reset();
+    // Start level 8: every step needs 2^9 = 512 draws for each of the 2 datapoints, 1,024 rows or more.
+    const tight = varianceObjective(mlss({ r: 0.6, level: 8 }), { maxRows: 1000 });
+    expect(() => tf.tidy(() => tight.surrogate(problem, Stream.fromSeed(1), 'guide').loss)).toThrowError(
+      /varianceObjective\(mlss\): the level drawn \(K = \d+\) needs \d+ draws for each of 2 datapoints.*maxRows = 1000.*maxLevel/,
+    );
+    const roomy = varianceObjective(mlss({ r: 0.6, level: 8, maxLevel: 0 }), { maxRows: 1024 });
+    expect(Number.isFinite(tf.tidy(() => roomy.surrogate(problem, Stream.fromSeed(1), 'guide').loss.dataSync()[0]!))).toBe(true);
+    expect(() => varianceObjective(mlss(), { maxRows: 0 })).toThrowError(/maxRows must be an integer >= 1/);
   });
 });
