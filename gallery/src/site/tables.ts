@@ -14,12 +14,15 @@ function table(head: readonly string[], rows: readonly (readonly (string | numbe
 /** Test log-likelihood (and the exact value where the model has one), budget and speed per estimator. */
 export function logLikelihoodTable(runs: readonly Run[]): HTMLTableElement {
   const exact = runs.some((r) => r.exactTestLogLikelihood !== undefined);
+  // Runs with checkpoint selection test the best-validating epoch's params, not the last epoch's.
+  const selection = runs.some((r) => r.selected !== undefined);
   return table(
-    ['estimator', 'test log-likelihood (IWAE bound)', ...(exact ? ['exact at the fitted params'] : []), 'epochs', 'seed', 'train s', 'steps/s'],
+    ['estimator', 'test log-likelihood (IWAE bound)', ...(exact ? ['exact at the fitted params'] : []), ...(selection ? ['params tested'] : []), 'epochs', 'seed', 'train s', 'steps/s'],
     runs.map((r) => [
       r.estimator,
       `${fmt(r.testLogLikelihood, 6)} (k = ${r.config['evalK']})`,
       ...(exact ? [fmt(r.exactTestLogLikelihood, 6)] : []),
+      ...(selection ? [r.selected ? `epoch ${r.selected.epoch} (best validation)` : 'last epoch'] : []),
       r.epochs.length,
       String(r.config['seed']),
       fmt(r.seconds.train, 3),
