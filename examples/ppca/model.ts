@@ -43,12 +43,8 @@ export function ppca(options: { readonly dim: number; readonly latent: number; r
   return { model, guide };
 }
 
-/**
- * Exact mean log N(x_i; theta0, theta1^T theta1 + 0.1 I) over the rows of `x` ([n, D] row-major),
- * in float64 on the host through a Cholesky factor (D is small).
- */
-export function exactLogLikelihood(x: Float32Array, theta0: Float32Array, theta1: Float32Array, latent: number): number {
-  const dim = theta0.length;
+/** The Cholesky factor L (row-major, lower) of Sigma = theta1^T theta1 + 0.1 I, in float64. */
+function marginalCholesky(theta1: Float32Array, latent: number, dim: number): Float64Array {
   const cov = new Float64Array(dim * dim);
   for (let i = 0; i < dim; i++) {
     for (let j = 0; j < dim; j++) {
@@ -65,21 +61,54 @@ export function exactLogLikelihood(x: Float32Array, theta0: Float32Array, theta1
       chol[i * dim + j] = i === j ? Math.sqrt(s) : s / chol[j * dim + j]!;
     }
   }
+  return chol;
+}
+
+/** y = L^-1 (x_r - theta0) for row r of x: |y|^2 is the Mahalanobis term. */
+function whitened(chol: Float64Array, x: Float32Array, r: number, theta0: Float32Array): Float64Array {
+  const dim = theta0.length;
+  const y = new Float64Array(dim);
+  for (let i = 0; i < dim; i++) {
+    let s = x[r * dim + i]! - theta0[i]!;
+    for (let l = 0; l < i; l++) s -= chol[i * dim + l]! * y[l]!;
+    y[i] = s / chol[i * dim + i]!;
+  }
+  return y;
+}
+
+/**
+ * Exact mean log N(x_i; theta0, theta1^T theta1 + 0.1 I) over the rows of `x` ([n, D] row-major),
+ * in float64 on the host through a Cholesky factor (D is small).
+ */
+export function exactLogLikelihood(x: Float32Array, theta0: Float32Array, theta1: Float32Array, latent: number): number {
+  const dim = theta0.length;
+  const chol = marginalCholesky(theta1, latent, dim);
   let logDet = 0;
   for (let i = 0; i < dim; i++) logDet += 2 * Math.log(chol[i * dim + i]!);
   const rows = x.length / dim;
   let total = 0;
-  const y = new Float64Array(dim);
   for (let r = 0; r < rows; r++) {
-    // Solve L y = x - theta0: the Mahalanobis term is |y|^2.
-    let quad = 0;
-    for (let i = 0; i < dim; i++) {
-      let s = x[r * dim + i]! - theta0[i]!;
-      for (let l = 0; l < i; l++) s -= chol[i * dim + l]! * y[l]!;
-      y[i] = s / chol[i * dim + i]!;
-      quad += y[i]! * y[i]!;
-    }
-    total += -0.5 * (dim * Math.log(2 * Math.PI) + logDet + quad);
+    const y = whitened(chol, x, r, theta0);
+    total += -0.5 * (dim * Math.log(2 * Math.PI) + logDet + y.reduce((a, v) => a + v * v, 0));
   }
   return total / rows;
+}
+
+/** Exact d/d theta0 of sum_i log p(x_i) = sum_i Sigma^-1 (x_i - theta0), in float64 (L^-T applied to y). */
+export function exactGradTheta0(x: Float32Array, theta0: Float32Array, theta1: Float32Array, latent: number): Float64Array {
+  const dim = theta0.length;
+  const chol = marginalCholesky(theta1, latent, dim);
+  const grad = new Float64Array(dim);
+  for (let r = 0; r < x.length / dim; r++) {
+    const y = whitened(chol, x, r, theta0);
+    // Back-substitute L^T g = y.
+    const g = new Float64Array(dim);
+    for (let i = dim - 1; i >= 0; i--) {
+      let s = y[i]!;
+      for (let l = i + 1; l < dim; l++) s -= chol[l * dim + i]! * g[l]!;
+      g[i] = s / chol[i * dim + i]!;
+    }
+    for (let i = 0; i < dim; i++) grad[i] += g[i]!;
+  }
+  return grad;
 }
