@@ -208,7 +208,8 @@ export function sgdCharts(trajectories: Readonly<Record<string, readonly SgdPoin
         color: colour,
         x: { type: 'log', label },
         y: { type: 'log', label: '|theta - theta_ML|', grid: true },
-        marks: [Plot.line(points, { x, y: 'distance', stroke: 'estimator' })],
+        // Exact-gradient references draw nothing from the guide: no place on the draws axis.
+        marks: [Plot.line(x === 'draws' ? points.filter((p) => p.draws > 0) : points, { x, y: 'distance', stroke: 'estimator' })],
       }),
       `Distance to the exact maximum-likelihood theta against ${label}.`,
     );
