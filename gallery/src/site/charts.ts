@@ -198,6 +198,11 @@ export function biasVarianceCharts(rows: readonly BiasVarianceRow[]): HTMLElemen
 export function sgdCharts(trajectories: Readonly<Record<string, readonly SgdPoint[]>>): HTMLElement[] {
   const points = Object.entries(trajectories).flatMap(([estimator, path]) => path.map((p) => ({ estimator, ...p })));
   const colour = diagnosticColour(Object.keys(trajectories));
+  const noisy = Object.values(trajectories)
+    .filter((path) => path[path.length - 1]!.distance > 1e-6)
+    .flatMap((path) => path.map((p) => p.distance));
+  const floor = Math.min(...noisy) / 2;
+  const ceiling = Math.max(...noisy) * 1.2;
   const panel = (x: 'step' | 'draws', label: string): HTMLElement =>
     chart(
       `sgd-${x}`,
@@ -207,9 +212,10 @@ export function sgdCharts(trajectories: Readonly<Record<string, readonly SgdPoin
         marginLeft: 55,
         color: colour,
         x: { type: 'log', label },
-        y: { type: 'log', label: '|theta - theta_ML|', grid: true },
+        // Exact gradient descent falls to the float64 floor (1e-15): clip it at the noisy runs' scale.
+        y: { type: 'log', label: '|theta - theta_ML|', grid: true, domain: [floor, ceiling] },
         // Exact-gradient references draw nothing from the guide: no place on the draws axis.
-        marks: [Plot.line(x === 'draws' ? points.filter((p) => p.draws > 0) : points, { x, y: 'distance', stroke: 'estimator' })],
+        marks: [Plot.line(x === 'draws' ? points.filter((p) => p.draws > 0) : points, { x, y: 'distance', stroke: 'estimator', clip: true })],
       }),
       `Distance to the exact maximum-likelihood theta against ${label}.`,
     );
