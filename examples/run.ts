@@ -160,8 +160,10 @@ export async function runExample(config: RunConfig): Promise<RunResult | { reado
     const curvePoint = testNow ? { testLogLikelihood: evaluate(built.model, built.guide, data, hyper.testEveryK ?? hyper.evalK, config.seed) } : {};
     const validateNow = hyper.validateEvery !== undefined && (epoch % hyper.validateEvery === 0 || epoch === 1 || epoch === hyper.epochs);
     const validation = validateNow ? evaluate(built.model, built.guide, data, hyper.validateK ?? hyper.evalK, config.seed, 'validation') : undefined;
-    // A non-finite score never wins, as in the paper's trainer (a NaN compares false).
-    if (validation !== undefined && (best === undefined || validation > best.validation)) best = { epoch, validation, params: getParamStore().snapshot() };
+    // A non-finite score is never kept (not even as the first), as the paper's trainer never keeps a NaN.
+    if (validation !== undefined && Number.isFinite(validation) && (best === undefined || validation > best.validation)) {
+      best = { epoch, validation, params: getParamStore().snapshot() };
+    }
     testingSeconds += (performance.now() - testStart) / 1000;
     epochs.push({
       epoch,
