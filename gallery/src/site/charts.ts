@@ -201,8 +201,8 @@ export function sgdCharts(trajectories: Readonly<Record<string, readonly SgdPoin
   const noisy = Object.values(trajectories)
     .filter((path) => path[path.length - 1]!.distance > 1e-6)
     .flatMap((path) => path.map((p) => p.distance));
-  const floor = Math.min(...noisy) / 2;
-  const ceiling = Math.max(...noisy) * 1.2;
+  // Without a noisy run there is nothing to clip to: Plot picks the domain.
+  const domain = noisy.length > 0 ? [Math.min(...noisy) / 2, Math.max(...noisy) * 1.2] : undefined;
   const panel = (x: 'step' | 'draws', label: string): HTMLElement =>
     chart(
       `sgd-${x}`,
@@ -213,7 +213,7 @@ export function sgdCharts(trajectories: Readonly<Record<string, readonly SgdPoin
         color: colour,
         x: { type: 'log', label },
         // Exact gradient descent falls to the float64 floor (1e-15): clip it at the noisy runs' scale.
-        y: { type: 'log', label: '|theta - theta_ML|', grid: true, domain: [floor, ceiling] },
+        y: { type: 'log', label: '|theta - theta_ML|', grid: true, ...(domain ? { domain } : {}) },
         // Exact-gradient references draw nothing from the guide: no place on the draws axis.
         marks: [Plot.line(x === 'draws' ? points.filter((p) => p.draws > 0) : points, { x, y: 'distance', stroke: 'estimator', clip: true })],
       }),
