@@ -68,7 +68,7 @@ export interface GalleryExample {
   readonly quick: Partial<Hyper>;
   load(seed: number, quick: boolean): GalleryData | Skipped | Promise<GalleryData | Skipped>;
   /** Model (params: theta) and guide (params: phi); called after `clearParamStore()`. */
-  build(data: GalleryData): BuiltExample;
+  build(data: GalleryData, hyper?: Hyper): BuiltExample;
   /** The exact test log-likelihood per datapoint under the current params, when the model has one. */
   exactTestLogLikelihood?(data: GalleryData): number;
   /** Image models: the runner also writes test images, reconstructions and samples (examples/pictures.ts). */

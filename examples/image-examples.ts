@@ -37,7 +37,7 @@ export function withImageBias(
 const IMAGE_SIZES = { full: [8000, 2000], quick: [100, 10] } as const;
 
 /**
- * The image VAE (784-200-200-20 tanh, Bernoulli decoder, output bias = logit of the mean training image)
+ * The image VAE (784-200-200-20 tanh, or `--latent D`; Bernoulli decoder, output bias = logit of the mean training image)
  * on one data set of 28x28 images; `load` returns the grey-level splits, or why they are missing.
  */
 export function imageVae(name: string, description: string, load: (train: number, test: number, seed: number) => { train: MnistSplit; test: MnistSplit } | Skipped): GalleryExample {
@@ -54,6 +54,6 @@ export function imageVae(name: string, description: string, load: (train: number
       const splits = load(nTrain, nTest, seed);
       return 'skipped' in splits ? splits : imageData(splits.train, splits.test, quick);
     },
-    build: (data) => withImageBias(data, (bias) => vae({ latent: data.quick ? 5 : 20, hidden: data.quick ? [20] : [200, 200], outputBias: bias })),
+    build: (data, hyper) => withImageBias(data, (bias) => vae({ latent: hyper?.latent ?? (data.quick ? 5 : 20), hidden: data.quick ? [20] : [200, 200], outputBias: bias })),
   };
 }

@@ -9,14 +9,23 @@ export interface Hyper {
   readonly epochs: number;
   readonly batch: number;
   readonly lr: number;
-  readonly optimizer: 'adam' | 'rmsprop';
-  /** Global gradient-norm clip per group (Shi & Cornish clip the debiased estimators). */
-  readonly clip?: number;
+  readonly optimizer: 'adam' | 'rmsprop' | 'amsgrad';
+  /**
+   * Linear learning-rate decay by epoch, Shi & Cornish's image schedule: after e epochs the rate is
+   * lr * max(1 - factor * e / epochs, 1 - factor).
+   */
+  readonly lrDecay?: { readonly factor: number; readonly epochs: number };
+  /** Global gradient-norm clip per group, one limit for both or one each (Shi & Cornish clip model and guide). */
+  readonly clip?: number | { readonly model?: number; readonly guide?: number };
   /** Draws: IWAE k, C-ISIR particles per state, and the guide objective's k. */
   readonly k: number;
   /** ML-SS / ML-RR geometric parameter and start level. */
   readonly r: number;
   readonly level: number;
+  /** ML-SS / ML-RR cap on K (then unbiased for IWAE with 2^(maxLevel+level+1) draws). */
+  readonly maxLevel?: number;
+  /** The latent dimension, for the examples whose model takes one (the image VAEs). */
+  readonly latent?: number;
   /** SUMO's base number of draws. */
   readonly m: number;
   /** ELBO particles. */

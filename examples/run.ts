@@ -6,7 +6,9 @@
  *   npm run example -- list
  *
  * Options: --estimator <elbo|iwae|rws|sumo|mlss|mlrr|cisir> (those the example lists) --epochs N --seed S --batch B --lr LR
- *   --k K --r R --level L --m M --particles P --lag L --eval-k K --clip C --quick --out DIR --quiet
+ *   --k K --r R --level L --max-level L --m M --particles P --lag L --eval-k K --quick --out DIR --quiet
+ *   --optimizer <adam|amsgrad|rmsprop> --lr-decay F --lr-decay-epochs E (rate x max(1 - F e / E, 1 - F) after e epochs)
+ *   --clip C, or --clip-model C --clip-guide C (gradient-norm limits)   --latent D (the image VAEs' latent size)
  *   --test-every E --test-every-k K   (a learning curve: the test log-likelihood every E epochs, IWAE-K)
  *   --validate-every E --validate-k K (keep the params that score best on the validation split, IWAE-K,
  *                                      checked after epoch 1, every E epochs and the last; test those)
@@ -16,7 +18,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { adam, estimatorEntry, leadingAxisDatapoints, logLikelihood, rmsprop, svi, type EstimatorValues, type SviOptions } from '../src/inference/index.js';
+import { adam, amsgrad, estimatorEntry, leadingAxisDatapoints, logLikelihood, rmsprop, svi, type EstimatorValues, type LearningRate, type Optimizer, type SviOptions } from '../src/inference/index.js';
 import { clearParamStore, getParamStore, ready, RouletteError, Stream, type ParamSnapshot } from '../src/index.js';
 import { imagePictures, type Pictures } from './pictures.js';
 import { ESTIMATORS, registry, type EstimatorName, type GalleryData, type GalleryExample, type GalleryProgram, type Hyper, type Split } from './registry.js';
@@ -51,7 +53,7 @@ function registryValues(name: EstimatorName, h: Hyper, example: GalleryExample):
       return { m: h.m };
     case 'mlss':
     case 'mlrr':
-      return { r: h.r, level: h.level };
+      return { r: h.r, level: h.level, ...(h.maxLevel !== undefined ? { 'max-level': h.maxLevel } : {}) };
     case 'cisir':
       return { k: h.k, lag: h.lag, 'plain-isir': example.cisirKernel === 'isir' };
   }
@@ -61,6 +63,18 @@ function registryValues(name: EstimatorName, h: Hyper, example: GalleryExample):
 export function estimatorOptions(name: EstimatorName, h: Hyper, example: GalleryExample): Pick<SviOptions, 'estimator' | 'model' | 'guide'> {
   const guide = example.guideObjective?.(h, name);
   return estimatorEntry(name).create(registryValues(name, h, example), { ...(guide ? { guide } : {}), selectDatapoints: leadingAxisDatapoints });
+}
+
+/** The run's learning rate: `lr`, or with `lrDecay` a function of the step that decays by completed epochs. */
+export function learningRate(h: Hyper, stepsPerEpoch: number): LearningRate {
+  const decay = h.lrDecay;
+  if (decay === undefined) return h.lr;
+  return (step: number) => h.lr * Math.max(1 - (decay.factor * Math.floor(step / stepsPerEpoch)) / decay.epochs, 1 - decay.factor);
+}
+
+function optimizerOf(h: Hyper, stepsPerEpoch: number): Optimizer {
+  const lr = learningRate(h, stepsPerEpoch);
+  return h.optimizer === 'rmsprop' ? rmsprop({ lr }) : h.optimizer === 'amsgrad' ? amsgrad({ lr }) : adam({ lr });
 }
 
 /** Test images (with reconstructions, and as many prior samples) shown on an image model's gallery page. */
@@ -119,16 +133,15 @@ export async function runExample(config: RunConfig): Promise<RunResult | { reado
   }
   const start = performance.now();
   clearParamStore();
-  const built = example.build(data);
-  const optimizer = hyper.optimizer === 'rmsprop' ? rmsprop({ lr: hyper.lr }) : adam({ lr: hyper.lr });
+  const built = example.build(data, hyper);
+  const batchSize = data.fullBatch ? data.train.count : Math.min(hyper.batch, data.train.count);
+  const perEpoch = Math.floor(data.train.count / batchSize);
   const fit = svi(built.model, built.guide, {
     ...estimatorOptions(config.estimator, hyper, example),
-    optimizer,
+    optimizer: optimizerOf(hyper, perEpoch),
     seed: config.seed,
     ...(hyper.clip !== undefined ? { clip: hyper.clip } : {}),
   });
-  const batchSize = data.fullBatch ? data.train.count : Math.min(hyper.batch, data.train.count);
-  const perEpoch = Math.floor(data.train.count / batchSize);
   const totalSteps = perEpoch * hyper.epochs;
   const stream = Stream.fromSeed(`${config.seed}-batches`);
   const epochs: EpochRecord[] = [];
@@ -210,9 +223,17 @@ export async function runExample(config: RunConfig): Promise<RunResult | { reado
   return result;
 }
 
-const NUMBER_OPTIONS = ['epochs', 'batch', 'lr', 'clip', 'k', 'r', 'level', 'm', 'particles', 'lag', 'eval-k', 'test-every', 'test-every-k', 'validate-every', 'validate-k'] as const;
+const NUMBER_OPTIONS = ['epochs', 'batch', 'lr', 'clip', 'k', 'r', 'level', 'max-level', 'm', 'particles', 'lag', 'eval-k', 'test-every', 'test-every-k', 'validate-every', 'validate-k', 'latent'] as const;
+/** Number options gathered into one Hyper entry: [command-line name, entry, its key]. */
+const GROUPED_OPTIONS = [
+  ['clip-model', 'clip', 'model'],
+  ['clip-guide', 'clip', 'guide'],
+  ['lr-decay', 'lrDecay', 'factor'],
+  ['lr-decay-epochs', 'lrDecay', 'epochs'],
+] as const;
 /** Command-line names of the options whose Hyper names differ. */
 const HYPER_NAMES: Readonly<Record<string, keyof Hyper>> = {
+  'max-level': 'maxLevel',
   'eval-k': 'evalK',
   'test-every': 'testEvery',
   'test-every-k': 'testEveryK',
@@ -232,23 +253,37 @@ export function parseRunArgs(argv: readonly string[]): RunConfig {
       quiet: { type: 'boolean', default: false },
       out: { type: 'string', default: 'examples/results' },
       optimizer: { type: 'string' },
-      ...Object.fromEntries(NUMBER_OPTIONS.map((o) => [o, { type: 'string' as const }])),
+      ...Object.fromEntries([...NUMBER_OPTIONS, ...GROUPED_OPTIONS.map(([o]) => o)].map((o) => [o, { type: 'string' as const }])),
     },
   });
   const name = positionals[0];
   if (!name) throw new RouletteError('invalid-argument', `give an example name: ${[...registry.keys()].join(', ')}`, 'example');
   const estimator = String(values.estimator);
   if (!(ESTIMATORS as readonly string[]).includes(estimator)) throw new RouletteError('invalid-argument', `--estimator must be one of ${ESTIMATORS.join(', ')}, got '${estimator}'`, 'estimator');
-  const overrides: Record<string, number | string> = {};
-  for (const option of NUMBER_OPTIONS) {
+  const overrides: Record<string, number | string | Record<string, number>> = {};
+  const numberOf = (option: string): number | undefined => {
     const raw = (values as Record<string, string | boolean | undefined>)[option];
-    if (typeof raw !== 'string') continue;
+    if (typeof raw !== 'string') return undefined;
     const value = Number(raw);
     if (!Number.isFinite(value)) throw new RouletteError('invalid-argument', `--${option} must be a number, got '${raw}'`, option);
-    overrides[HYPER_NAMES[option] ?? option] = value;
+    return value;
+  };
+  for (const option of NUMBER_OPTIONS) {
+    const value = numberOf(option);
+    if (value !== undefined) overrides[HYPER_NAMES[option] ?? option] = value;
+  }
+  for (const [option, entry, key] of GROUPED_OPTIONS) {
+    const value = numberOf(option);
+    if (value === undefined) continue;
+    if (typeof overrides[entry] === 'number') throw new RouletteError('invalid-argument', `give --clip or --clip-model/--clip-guide, not both`, option);
+    overrides[entry] = { ...(overrides[entry] as Record<string, number> | undefined), [key]: value };
+  }
+  const decay = overrides['lrDecay'] as { factor?: number; epochs?: number } | undefined;
+  if (decay !== undefined && (decay.factor === undefined || decay.epochs === undefined || !(decay.factor > 0 && decay.factor < 1) || !(decay.epochs > 0))) {
+    throw new RouletteError('invalid-argument', `--lr-decay F needs --lr-decay-epochs E, with 0 < F < 1 and E > 0 (Shi & Cornish: --lr-decay 0.9 --lr-decay-epochs 3280)`, 'lr-decay');
   }
   if (values.optimizer !== undefined) {
-    if (values.optimizer !== 'adam' && values.optimizer !== 'rmsprop') throw new RouletteError('invalid-argument', `--optimizer must be adam or rmsprop`, 'optimizer');
+    if (values.optimizer !== 'adam' && values.optimizer !== 'rmsprop' && values.optimizer !== 'amsgrad') throw new RouletteError('invalid-argument', `--optimizer must be adam, amsgrad or rmsprop`, 'optimizer');
     overrides['optimizer'] = values.optimizer;
   }
   const seed = Number(values.seed);

@@ -16,13 +16,14 @@
  * gallery's <out>/figure-eight/<estimator>.json. summary.md is rebuilt from every record present after
  * each run, so runs split over processes, or interrupted, add up.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runExample } from '../run.js';
 import type { EstimatorName } from '../registry.js';
 import { budgetedRun, markdownTable, type Row } from './budget.js';
+import { readRecords, reproductionRecord, type ReproductionRecord } from './records.js';
 
 const { values } = parseArgs({
   options: {
@@ -37,26 +38,6 @@ const { values } = parseArgs({
     out: { type: 'string', default: 'examples/results' },
   },
 });
-
-/** One (estimator, seed) run of the reproduction. */
-export interface ReproductionRecord {
-  readonly estimator: EstimatorName;
-  readonly seed: number;
-  readonly epochs: number;
-  readonly trainSeconds: number;
-  /** Which params were tested: the best-validating epoch's (the paper's) or the last epoch's. Absent: last. */
-  readonly selection?: 'best-validation' | 'last-epoch';
-  /** Test NLL per point, IWAE-evalK, of the params selected. */
-  readonly testNll: number;
-  /** With selection: the epoch tested, and the validation NLL (IWAE-validateK) at each epoch checked. */
-  readonly selectedEpoch?: number;
-  readonly validation?: readonly { readonly epoch: number; readonly validationNll: number }[];
-  readonly validateK?: number;
-  readonly evalK: number;
-  /** Test NLL (IWAE-testEveryK) after epoch 1 and every testEvery epochs. */
-  readonly curve: readonly { readonly epoch: number; readonly testNll: number; readonly seconds: number }[];
-  readonly testEveryK: number;
-}
 
 const PUBLISHED: Readonly<Record<string, number>> = { iwae: 0.9325, mlss: 0.9228, mlrr: 0.9222 };
 const seeds = values.seeds!.split(',').map(Number);
@@ -90,24 +71,7 @@ for (const seed of seeds) {
       out: scratch ?? values.out!,
     });
     if (scratch) rmSync(scratch, { recursive: true, force: true });
-    const record: ReproductionRecord = {
-      estimator,
-      seed,
-      epochs: result.epochs.length,
-      trainSeconds: result.seconds.train,
-      selection: selecting ? 'best-validation' : 'last-epoch',
-      testNll: -result.testLogLikelihood,
-      ...(result.selected
-        ? {
-            selectedEpoch: result.selected.epoch,
-            validation: result.epochs.flatMap((e) => (e.validationLogLikelihood === undefined ? [] : [{ epoch: e.epoch, validationNll: -e.validationLogLikelihood }])),
-            validateK: result.config.validateK ?? result.config.evalK,
-          }
-        : {}),
-      evalK: result.config.evalK,
-      curve: result.epochs.flatMap((e) => (e.testLogLikelihood === undefined ? [] : [{ epoch: e.epoch, testNll: -e.testLogLikelihood, seconds: e.seconds }])),
-      testEveryK: result.config.testEveryK ?? result.config.evalK,
-    };
+    const record = reproductionRecord(result, selecting);
     writeFileSync(join(records, `${estimator}-seed-${seed}${selecting ? '' : '.last-epoch'}.json`), `${JSON.stringify(record, null, 1)}\n`);
     const chosen = record.selectedEpoch !== undefined ? ` (epoch ${record.selectedEpoch}'s params, best on validation)` : '';
     console.log(`figure-eight ${estimator} seed ${seed}: ${record.epochs} epochs, test NLL ${record.testNll.toFixed(4)}${chosen}`);
@@ -141,10 +105,7 @@ function section(title: string, all: readonly ReproductionRecord[]): string {
 }
 
 function writeSummary(): void {
-  const all = readdirSync(records)
-    .filter((f) => f.endsWith('.json'))
-    .map((f) => JSON.parse(readFileSync(join(records, f), 'utf8')) as ReproductionRecord)
-    .sort((a, b) => a.estimator.localeCompare(b.estimator) || a.seed - b.seed);
+  const all = readRecords(records);
   const best = all.filter((r) => r.selection === 'best-validation');
   const last = all.filter((r) => r.selection !== 'best-validation');
   const published = Object.entries(PUBLISHED).sort((a, b) => a[1] - b[1]);
