@@ -1,20 +1,21 @@
 /**
  * Reads everything the gallery pages show, at build time: the example registry (names, one-line
  * descriptions, estimators), each example's README and model sources, the committed result files
- * under examples/results/ (one schema: examples/result.ts, plus pictures and a summary.md), and the
- * READMEs of the studies under research/. A results file of another shape is a build error, so a new
+ * under examples/results/ (one schema: examples/result.ts, plus pictures and a summary.md), the
+ * reproductions' pages (examples/reproduce/pages.ts) and the READMEs of the studies under research/. A results file of another shape is a build error, so a new
  * kind of result is never silently left off the site.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tsImport } from 'tsx/esm/api';
-import type { BiasVarianceRow, DiagnosticsPage, ExamplePage, ImageGrid, IndexPage, Pictures, ResearchLink, ResearchPage, Run, SgdPoint, SourceFile } from '../src/site/types.js';
+import type { BiasVarianceRow, DiagnosticsPage, ExamplePage, ImageGrid, IndexPage, Pictures, ReproductionPage, ResearchLink, ResearchPage, Run, SgdPoint, SourceFile } from '../src/site/types.js';
 
 export interface Site {
   readonly index: IndexPage;
   readonly examples: readonly ExamplePage[];
   readonly diagnostics: DiagnosticsPage;
   readonly research: readonly ResearchPage[];
+  readonly reproductions: readonly ReproductionPage[];
 }
 
 /** The part of examples/registry.ts's `GalleryExample` the site uses. */
@@ -29,6 +30,12 @@ interface RegistryEntry {
 async function loadRegistry(root: string): Promise<readonly RegistryEntry[]> {
   const module = (await tsImport(join(root, 'examples', 'registry.ts'), import.meta.url)) as { registry: ReadonlyMap<string, RegistryEntry> };
   return [...module.registry.values()];
+}
+
+/** examples/reproduce/pages.ts: the reproductions' pages, built from the result files under `results`. */
+async function loadReproductions(root: string, results: string): Promise<readonly ReproductionPage[]> {
+  const module = (await tsImport(join(root, 'examples', 'reproduce', 'pages.ts'), import.meta.url)) as { reproductionPages: (results: string) => ReproductionPage[] };
+  return module.reproductionPages(results);
 }
 
 /** examples/walkthroughs.ts: examples whose README holds their results. */
@@ -165,8 +172,10 @@ export async function collectSite(root: string, options: { results: string; play
       research: researchLinks(readme, research),
     });
   }
+  const reproductions = await loadReproductions(root, results);
   return {
     examples,
+    reproductions,
     index: {
       examples: examples.map((e) => ({
         name: e.name,
@@ -176,6 +185,7 @@ export async function collectSite(root: string, options: { results: string; play
         ...(e.walkthrough ? { walkthrough: true } : {}),
       })),
       research: research.map(({ page, title }) => ({ page, title })),
+      reproductions: reproductions.map((r) => ({ page: r.page, title: r.title, verdicts: r.claims.map((c) => c.verdict) })),
       playground: options.playground,
     },
     diagnostics: readDiagnostics(join(results, 'diagnostics')),

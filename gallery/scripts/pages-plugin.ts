@@ -1,6 +1,7 @@
 /**
  * A Vite plugin that makes the gallery a multi-page site from the collected data: one HTML page per
- * example (gallery/<name>.html), per study under research/ (gallery/research-<name>.html) and
+ * example (gallery/<name>.html), per study under research/ (gallery/research-<name>.html), per
+ * reproduction of a paper (gallery/reproduce-<name>.html) and
  * gallery/diagnostics.html exist only in the build, and each page's
  * data is a JSON module (`virtual:gallery/...`) bundled with it, so every page is a static file that
  * needs no fetch.
@@ -15,6 +16,7 @@ const PREFIX = 'virtual:gallery/';
 function generatedPages(site: Site): Map<string, { title: string; entry: string; render: string; data: string }> {
   const pages = new Map(site.examples.map((e) => [e.name, { title: e.name, entry: './src/site/example-page.ts', render: 'renderExample', data: `${PREFIX}example/${e.name}` }]));
   for (const r of site.research) pages.set(r.page, { title: r.title, entry: './src/site/research-page.ts', render: 'renderResearch', data: `${PREFIX}research/${r.name}` });
+  for (const r of site.reproductions) pages.set(r.page, { title: r.title, entry: './src/site/reproduction-page.ts', render: 'renderReproduction', data: `${PREFIX}reproduce/${r.name}` });
   pages.set('diagnostics', { title: 'diagnostics', entry: './src/site/diagnostics-page.ts', render: 'renderDiagnostics', data: `${PREFIX}diagnostics` });
   return pages;
 }
@@ -55,6 +57,7 @@ export function galleryPages(site: Site, galleryDir: string): Plugin {
     [`${PREFIX}diagnostics`, site.diagnostics],
     ...site.examples.map((e) => [`${PREFIX}example/${e.name}`, e] as const),
     ...site.research.map((r) => [`${PREFIX}research/${r.name}`, r] as const),
+    ...site.reproductions.map((r) => [`${PREFIX}reproduce/${r.name}`, r] as const),
   ]);
   return {
     name: 'roulette-gallery-pages',

@@ -5,6 +5,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registry } from '../../examples/registry.js';
 import { walkthroughs } from '../../examples/walkthroughs.js';
+import { reproductionPages } from '../../examples/reproduce/pages.js';
+import { readRecords } from '../../examples/reproduce/records.js';
 import { buildGallery, collectErrors, GALLERY_RESULTS, launchBrowser, serveStatic } from './browser.js';
 
 /**
@@ -84,6 +86,12 @@ const researchOf = (name: string): string[] => {
   const readme = existsSync(path) ? readFileSync(path, 'utf8') : '';
   return research.filter((r) => readme.includes(`research/${r.name}`)).map((r) => `research-${r.name}.html`);
 };
+const reproductions = reproductionPages(RESULTS);
+/** Where each reproduction's per-seed records are, for the numbers its page must show (read here directly). */
+const RECORDS: Readonly<Record<string, { readonly dirs: readonly string[]; readonly digits: number }>> = {
+  'figure-eight': { dirs: ['figure-eight/reproduction'], digits: 4 },
+  'mnist-shi-cornish': { dirs: ['vae-mnist/shi-cornish/equal-epochs', 'vae-mnist/shi-cornish/equal-time'], digits: 2 },
+};
 let browser: Browser;
 let server: { url: string; close: () => Promise<void> };
 let dist: string;
@@ -120,7 +128,7 @@ async function visit(file: string, check: (page: Page) => Promise<void>): Promis
 
 describe('gallery site (npm run gallery)', () => {
   it('builds a static page per example, the index and diagnostics, with relative asset paths only', () => {
-    for (const file of ['index.html', 'diagnostics.html', ...examples.map((e) => `${e}.html`), ...research.map((r) => `research-${r.name}.html`)]) {
+    for (const file of ['index.html', 'diagnostics.html', ...examples.map((e) => `${e}.html`), ...research.map((r) => `research-${r.name}.html`), ...reproductions.map((r) => `${r.page}.html`)]) {
       const html = readFileSync(join(dist, file), 'utf8');
       const urls = [...html.matchAll(/(?:src|href)="([^"]*)"/g)].map((m) => m[1]!);
       expect(urls.length, file).toBeGreaterThan(0);
@@ -208,6 +216,38 @@ describe('gallery site (npm run gallery)', () => {
         await expect(page.locator('h1').textContent()).resolves.toBe(r.title);
         await expect(page.locator('main table').count()).resolves.toBe(tables);
         await expect(page.locator('a[href="index.html"]').count()).resolves.toBe(1);
+      });
+    });
+  }
+
+  for (const r of reproductions) {
+    it(`reproduction ${r.name}: the claims with a verdict each, the numbers and curves behind them`, async () => {
+      await visit(`${r.page}.html`, async (page) => {
+        await expect(page.locator('h1').textContent()).resolves.toBe(r.title);
+        const verdicts = await page.locator('table[data-table="claims"] tbody tr td:last-child').allTextContents();
+        expect(verdicts).toEqual(r.claims.map((c) => c.verdict));
+        await expect(page.locator('pre code').first().textContent()).resolves.toBe(r.commands.join('\n'));
+        const drawn = await charts(page);
+        expect(drawn.map((c) => c.name)).toEqual(r.curves.map((c) => c.name));
+        for (const [i, chart] of drawn.entries()) {
+          const series = new Set(r.curves[i]!.points.map((p) => p.series)).size;
+          expect(chart.marks, `${r.name}: chart ${chart.name} draws a line per series`).toBeGreaterThanOrEqual(series);
+        }
+        // Each estimator's mean test NLL over the committed records, computed here from the files.
+        const spec = RECORDS[r.name];
+        const text = (await page.locator('main').textContent()) ?? '';
+        for (const dir of spec?.dirs ?? []) {
+          const path = join(RESULTS, dir);
+          const records = existsSync(path) ? readRecords(path, (f) => !f.endsWith('.last-epoch.json')) : [];
+          for (const estimator of new Set(records.map((x) => x.estimator))) {
+            const mine = records.filter((x) => x.estimator === estimator).map((x) => x.testNll);
+            const mean = mine.reduce((a, v) => a + v, 0) / mine.length;
+            expect(text, `${r.name}: ${estimator}'s mean test NLL in ${dir}`).toContain(mean.toFixed(spec!.digits));
+          }
+        }
+      });
+      await visit('index.html', async (page) => {
+        await expect(page.locator(`ul.reproductions a[href="${r.page}.html"]`).textContent()).resolves.toBe(r.title);
       });
     });
   }

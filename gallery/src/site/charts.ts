@@ -4,7 +4,7 @@
  */
 import * as Plot from '@observablehq/plot';
 import { h } from './dom.js';
-import type { BiasVarianceRow, EpochRecord, Run, SgdPoint } from './types.js';
+import type { BiasVarianceRow, Curve, EpochRecord, Run, SgdPoint } from './types.js';
 
 /** Each estimator keeps its colour on every page. */
 const ESTIMATORS = ['elbo', 'iwae', 'sumo', 'mlss', 'mlrr', 'cisir'];
@@ -220,4 +220,58 @@ export function sgdCharts(trajectories: Readonly<Record<string, readonly SgdPoin
       `Distance to the exact maximum-likelihood theta against ${label}.`,
     );
   return [panel('step', 'SGD step'), panel('draws', 'draws (cumulative)')];
+}
+
+/** A reproduction's curve: y against x, one line (with dots) per series, log axes where asked. */
+export function reproductionCurve(curve: Curve, allSeries: readonly string[]): HTMLElement {
+  const series = [...new Set(curve.points.map((p) => p.series))];
+  const estimators = series.every((s) => ESTIMATORS.includes(s));
+  const others = seriesColour(allSeries);
+  const dots = curve.points.length <= 30 * series.length;
+  const domain = curve.learning && !curve.y.log ? laterDomain(curve.points) : null;
+  const plot = Plot.plot({
+    width: 380,
+    height: 280,
+    marginLeft: 55,
+    color: estimators ? estimatorColour(series) : others,
+    x: { label: curve.x.label, ...(curve.x.log ? { type: 'log' as const } : {}) },
+    y: { label: curve.y.label, grid: true, ...(curve.y.log ? { type: 'log' as const } : {}), ...(domain ? { domain } : {}) },
+    marks: [
+      Plot.line(curve.points, { x: 'x', y: 'y', stroke: 'series', clip: true, ...(dots ? { marker: 'dot' } : {}) }),
+      Plot.tip(curve.points, Plot.pointer({ x: 'x', y: 'y', stroke: 'series', title: (p: Curve['points'][number]) => `${p.series}\n${curve.x.label} ${p.x}\n${curve.y.label} ${p.y.toPrecision(5)}` })),
+    ],
+  });
+  return chart(curve.name, plot, domain ? `${curve.caption} The first points, far above or below the rest, are cut off.` : curve.caption);
+}
+
+/**
+ * Learning curves start far from where they end (test NLL 4 at epoch 1, ~0.9 after): the y range of
+ * the points past the first tenth of the x range, when the earlier ones would flatten the rest.
+ */
+function laterDomain(points: Curve['points']): [number, number] | null {
+  if (points.length === 0) return null;
+  const xs = points.map((p) => p.x);
+  const cut = Math.min(...xs) + 0.1 * (Math.max(...xs) - Math.min(...xs));
+  const later = points.filter((p) => p.x >= cut).map((p) => p.y);
+  if (later.length === 0) return null;
+  const [lo, hi] = [Math.min(...later), Math.max(...later)];
+  const all = points.map((p) => p.y);
+  const pad = 0.05 * (hi - lo || Math.abs(hi) || 1);
+  return Math.min(...all) < lo - (hi - lo) || Math.max(...all) > hi + (hi - lo) ? [lo - pad, hi + pad] : null;
+}
+
+/**
+ * Colours for labelled series ("IWAE-6", "cisir (isir-disir)", "GD (exact gradient)"), the same on every
+ * chart of a page: an estimator's own colour for the first series of that estimator, others after.
+ */
+function seriesColour(labels: readonly string[]) {
+  const extra = ['#9c755f', '#edc948', '#ff9da7', '#bab0ac', '#17becf', '#333333'];
+  const used = new Set<string>();
+  const range = labels.map((label) => {
+    const own = COLOURS[ESTIMATORS.indexOf(estimatorOf(label))];
+    const colour = own !== undefined && !used.has(own) ? own : (extra.find((c) => !used.has(c)) ?? '#999');
+    used.add(colour);
+    return colour;
+  });
+  return { domain: [...labels], range, legend: true } as const;
 }

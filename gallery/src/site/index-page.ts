@@ -23,6 +23,16 @@ export function renderIndex(index: IndexPage): void {
         ),
       ),
     ),
+    index.reproductions.length > 0
+      ? section(
+          'Reproductions',
+          h(
+            'ul',
+            { class: 'reproductions' },
+            ...index.reproductions.map((r) => h('li', {}, h('a', { href: `${r.page}.html` }, r.title), ` — the paper's claims next to ours: ${verdictCounts(r.verdicts)}`)),
+          ),
+        )
+      : null,
     index.research.length > 0
       ? section(
           'Research',
@@ -39,4 +49,14 @@ export function renderIndex(index: IndexPage): void {
       ),
     ),
   );
+}
+
+/** "2 hold, 1 partly" from a reproduction's verdicts, in a fixed order. */
+function verdictCounts(verdicts: readonly string[]): string {
+  const order = ['holds', 'partly', 'does not hold', 'not run yet'];
+  return order
+    .map((v) => [v, verdicts.filter((x) => x === v).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([v, n]) => `${n} ${v === 'holds' && n > 1 ? 'hold' : v === 'does not hold' && n > 1 ? 'do not hold' : v}`)
+    .join(', ');
 }

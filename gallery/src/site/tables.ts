@@ -2,7 +2,7 @@
 import { fmt, h } from './dom.js';
 import type { Run } from './types.js';
 
-function table(head: readonly string[], rows: readonly (readonly (string | number)[])[], name: string): HTMLTableElement {
+export function table(head: readonly string[], rows: readonly (readonly (string | number)[])[], name: string): HTMLTableElement {
   return h(
     'table',
     { 'data-table': name },

@@ -7,6 +7,7 @@
 import type { RunResult } from '../../../examples/result.js';
 
 export type { EpochRecord } from '../../../examples/result.js';
+export type { Claim, Curve, ReproductionPage, Table, Verdict } from '../../../examples/reproduce/page-types.js';
 
 /** examples/results/<example>/<estimator>.json as examples/run.ts writes it, without per-step objectives. */
 export type Run = Omit<RunResult, 'example' | 'backend' | 'stepObjectives'>;
@@ -105,6 +106,8 @@ export interface IndexEntry {
 export interface IndexPage {
   readonly examples: readonly IndexEntry[];
   readonly research: readonly ResearchLink[];
+  /** The papers' experiments reproduced (examples/reproduce/pages.ts), one page each. */
+  readonly reproductions: readonly { readonly page: string; readonly title: string; readonly verdicts: readonly string[] }[];
   /** Whether the playground page is part of this build. */
   readonly playground: boolean;
 }
