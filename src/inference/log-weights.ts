@@ -64,7 +64,12 @@ export class Weighted {
         return { site, tensor: given ?? site.logProb, replaced: given !== undefined };
       });
       const reduced = enumerated.length > 0 ? sumOutEnumerated(terms, enumerated) : terms;
-      return reduced.reduce<tf.Tensor>((acc, t) => tf.add(acc, this.reduce(t.tensor, t.site)), tf.scalar(0));
+      // Folded from the first term, not from a zero: one Add (and its taped inputs) fewer per call.
+      const parts = reduced.map((t) => this.reduce(t.tensor, t.site));
+      if (parts.length === 0) return tf.scalar(0);
+      const sum = parts.slice(1).reduce((acc, t) => tf.add(acc, t), parts[0]!);
+      // A lone site's own tensor is the trace's to dispose: hand out a tensor of this call's.
+      return reduced.some((t) => t.tensor === sum) ? tf.clone(sum) : sum;
     });
     const shape = this.dataPlate ? [this.k, this.dataPlate.subsampleSize] : [this.k];
     if (this.vectorized) return tf.broadcastTo(perRun[0]!, shape);

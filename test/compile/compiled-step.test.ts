@@ -209,7 +209,8 @@ describe('what a compiled step checks', () => {
     const fit = svi(tinyModel, tinyGuide, { ...make(), seed: 11, compile: true, clip: 50 });
     const repeated: number[] = [];
     for (let i = 0; i < 12; i++) repeated.push(fit.step(x).loss);
-    expect(repeated.slice(0, 4)).toEqual(eager.losses.slice(0, 4)); // recording steps are eager steps
+    expect(repeated.slice(0, 3)).toEqual(eager.losses.slice(0, 3)); // the warm-up and recording steps are eager steps
+    expect(Math.abs(repeated[3]! - eager.losses[3]!)).toBeLessThan(1e-4); // the first replay, to float32 rounding
     expect(Math.abs(repeated[10]! - eager.losses[10]!)).toBeLessThan(1e-3);
     expect(Math.abs(eager.losses[10]! - eager.losses[9]!)).toBeGreaterThan(1e-3);
     x.dispose();

@@ -12,7 +12,7 @@ afterEach(() => clearParamStore());
  * cannot grow unnoticed (most of its kernels are tfjs's own autodiff bookkeeping: clones of saved
  * inputs, casts and reshapes in gradient functions).
  */
-const EAGER_BUDGET = 400;
+const EAGER_BUDGET = 250; // 239 since the normal's log density is one op with its own gradient (341 before)
 
 async function kernelsPerStep(compile: boolean, estimator = elbo()): Promise<{ kernels: number; mode: string }> {
   const x = x10();

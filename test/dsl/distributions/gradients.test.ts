@@ -67,6 +67,47 @@ describe('rsample gradients match finite differences', () => {
 });
 
 describe('logProb gradients', () => {
+  // Normal's log density is one op with its gradient written out (normal.ts): check it against the
+  // closed form, with x, loc and scale broadcast against each other the ways the traces do it.
+  it.each([
+    ['x [4] against scalar loc and scale', [4], [], []],
+    ['x [3] against loc [2, 1] and scale [3]', [3], [2, 1], [3]],
+    ['x [1, 1] against scalar params (a guide draw)', [1, 1], [], []],
+    ['x [2, 3] against loc [2, 3] and scale [1, 3]', [2, 3], [2, 3], [1, 3]],
+  ] as const)('normal, %s: d/dx, d/dloc, d/dscale in closed form', (_, xShape, locShape, scaleShape) => {
+    const fill = (shape: readonly number[], f: (i: number) => number) => tf.tensor(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => f(i)), [...shape]);
+    const x = fill(xShape, (i) => 0.3 * i - 0.5);
+    const loc = fill(locShape, (i) => 0.2 - 0.4 * i);
+    const scale = fill(scaleShape, (i) => 0.7 + 0.3 * i);
+    const weights = (t: tf.Tensor) => tf.add(tf.mul(tf.range(0, t.size).reshape(t.shape), 0.1), 1); // a non-uniform dy
+    const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => {
+      const lp = dist.normal(b, c).logProb(a);
+      return tf.sum(tf.mul(lp, weights(lp)));
+    };
+    const [gx, gloc, gscale] = tf.grads(f)([x, loc, scale]);
+    // The same sums in float64: z = (x - loc) / scale at each broadcast element, weighted by w.
+    const out = tf.broadcastTo(tf.zeros([]), tf.broadcast_util.assertAndGetBroadcastShape(tf.broadcast_util.assertAndGetBroadcastShape(x.shape, loc.shape), scale.shape));
+    const b = (t: tf.Tensor) => Array.from(tf.broadcastTo(t, out.shape).dataSync());
+    const [xs, ls, ss, ws] = [b(x), b(loc), b(scale), Array.from(weights(out).dataSync())];
+    const sumBack = (t: tf.Tensor, perElement: number[]) => {
+      // Gradient of an input: the per-element terms summed over where it was broadcast.
+      const index = b(tf.reshape(tf.range(0, t.size), t.shape));
+      const total = new Array<number>(t.size).fill(0);
+      perElement.forEach((v, i) => (total[index[i]!] += v));
+      return total;
+    };
+    const z = xs.map((v, i) => (v - ls[i]!) / ss[i]!);
+    const expectClose = (got: tf.Tensor, want: number[], name: string) =>
+      Array.from(got.dataSync()).forEach((v, i) => expect(Math.abs(v - want[i]!), `${name}[${i}]: ${v} vs ${want[i]}`).toBeLessThan(1e-5 * (1 + Math.abs(want[i]!))));
+    expect(gx!.shape).toEqual(x.shape);
+    expect(gloc!.shape).toEqual(loc.shape);
+    expect(gscale!.shape).toEqual(scale.shape);
+    expectClose(gx!, sumBack(x, z.map((v, i) => (-ws[i]! * v) / ss[i]!)), 'd/dx');
+    expectClose(gloc!, sumBack(loc, z.map((v, i) => (ws[i]! * v) / ss[i]!)), 'd/dloc');
+    expectClose(gscale!, sumBack(scale, z.map((v, i) => (ws[i]! * (v * v - 1)) / ss[i]!)), 'd/dscale');
+    tf.dispose([x, loc, scale, gx!, gloc!, gscale!, out]);
+  });
+
   it('match the closed forms (gamma: log b + log x - digamma(a); poisson: k / rate - 1)', () => {
     const [ga, gb] = tf.grads((a: tf.Tensor, b: tf.Tensor) => dist.gamma(a, b).logProb(tf.scalar(2)))([tf.scalar(2.5), tf.scalar(1.5)]);
     // digamma(2.5) = 0.7031566406452432 (mpmath)
