@@ -16,10 +16,11 @@
  * gallery's <out>/figure-eight/<estimator>.json. summary.md is rebuilt from every record present after
  * each run, so runs split over processes, or interrupted, add up.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { writeFileAtomic } from '../../src/runtime/param-io.js';
 import { runExample } from '../run.js';
 import type { EstimatorName } from '../registry.js';
 import { budgetedRun, markdownTable, type Row } from './budget.js';
@@ -72,10 +73,10 @@ for (const seed of seeds) {
     });
     if (scratch) rmSync(scratch, { recursive: true, force: true });
     const record = reproductionRecord(result, selecting);
-    writeFileSync(join(records, `${estimator}-seed-${seed}${selecting ? '' : '.last-epoch'}.json`), `${JSON.stringify(record, null, 1)}\n`);
+    await writeFileAtomic(join(records, `${estimator}-seed-${seed}${selecting ? '' : '.last-epoch'}.json`), `${JSON.stringify(record, null, 1)}\n`);
     const chosen = record.selectedEpoch !== undefined ? ` (epoch ${record.selectedEpoch}'s params, best on validation)` : '';
     console.log(`figure-eight ${estimator} seed ${seed}: ${record.epochs} epochs, test NLL ${record.testNll.toFixed(4)}${chosen}`);
-    writeSummary();
+    await writeSummary();
   }
 }
 
@@ -104,12 +105,12 @@ function section(title: string, all: readonly ReproductionRecord[]): string {
   );
 }
 
-function writeSummary(): void {
+async function writeSummary(): Promise<void> {
   const all = readRecords(records);
   const best = all.filter((r) => r.selection === 'best-validation');
   const last = all.filter((r) => r.selection !== 'best-validation');
   const published = Object.entries(PUBLISHED).sort((a, b) => a[1] - b[1]);
-  writeFileSync(
+  await writeFileAtomic(
     join(dir, 'summary.md'),
     `# figure-eight, Shi & Cornish's protocol\n\n` +
       `Command: \`npx tsx examples/reproduce/figure-eight.ts --epochs ${values.epochs} --seeds 1,2,3\` (or parts of it with ` +

@@ -21,10 +21,11 @@
  * <out>/<example>/shi-cornish/<protocol>/<estimator>-seed-<seed>.json; summary.md beside them is rebuilt
  * from every record present after each run, so runs split over processes, or interrupted, add up.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { writeFileAtomic } from '../../src/runtime/param-io.js';
 import { runExample } from '../run.js';
 import type { EstimatorName, Hyper } from '../registry.js';
 import { budgetedRun, markdownTable, type Row } from './budget.js';
@@ -79,9 +80,9 @@ for (const seed of values.seeds!.split(',').map(Number)) {
     const epochs = protocol === 'equal-epochs' ? Number(values.epochs) : equalTimeEpochs(estimator, seed);
     const fromCurve = protocol === 'equal-time' ? curvePrefix(estimator, seed, epochs) : undefined;
     if (fromCurve) {
-      writeFileSync(join(dirOf(protocol), `${estimator}-seed-${seed}.json`), `${JSON.stringify(fromCurve, null, 1)}\n`);
+      await writeFileAtomic(join(dirOf(protocol), `${estimator}-seed-${seed}.json`), `${JSON.stringify(fromCurve, null, 1)}\n`);
       console.log(`${values.example} ${protocol} ${estimator} seed ${seed}: ${fromCurve.epochs} epochs (its equal-epoch run's curve), test NLL ${fromCurve.testNll.toFixed(2)}`);
-      writeSummary();
+      await writeSummary();
       continue;
     }
     // The full run files (with pictures) stay out of the gallery's results: it shows the example's own runs.
@@ -102,9 +103,9 @@ for (const seed of values.seeds!.split(',').map(Number)) {
     });
     rmSync(scratch, { recursive: true, force: true });
     const record = reproductionRecord(result, false);
-    writeFileSync(join(dirOf(protocol), `${estimator}-seed-${seed}.json`), `${JSON.stringify(record, null, 1)}\n`);
+    await writeFileAtomic(join(dirOf(protocol), `${estimator}-seed-${seed}.json`), `${JSON.stringify(record, null, 1)}\n`);
     console.log(`${values.example} ${protocol} ${estimator} seed ${seed}: ${record.epochs} epochs in ${record.trainSeconds.toFixed(0)} s, test NLL ${record.testNll.toFixed(2)}`);
-    writeSummary();
+    await writeSummary();
   }
 }
 
@@ -164,12 +165,12 @@ function section(title: string, all: readonly ReproductionRecord[], label: strin
   return `## ${title}\n\n${markdownTable(rows, label)}\nOrdering by mean test NLL: ${means.map(([n, v]) => `${n} ${v.toFixed(2)}`).join(' <= ')}.\n\n`;
 }
 
-function writeSummary(): void {
+async function writeSummary(): Promise<void> {
   const read = (p: string): ReproductionRecord[] => (existsSync(dirOf(p)) ? readRecords(dirOf(p)) : []);
   const epochsRuns = read('equal-epochs');
   const timeRuns = read('equal-time');
   const published = Object.entries(PUBLISHED[values.example!] ?? {}).sort((a, b) => b[1] - a[1]);
-  writeFileSync(
+  await writeFileAtomic(
     join(base, 'summary.md'),
     `# ${values.example}, Shi & Cornish's image protocol\n\n` +
       `Commands: \`npx tsx examples/reproduce/mnist-shi-cornish.ts --example ${values.example} --epochs ${epochsRuns[0]?.epochs ?? values.epochs} --seeds 1,2,3\`, then the same with ` +
