@@ -148,7 +148,8 @@ function mnistShiCornish(results: string): ReproductionPage {
         points: meanCurve(longerRuns, 'epoch'),
       },
     ].filter((c) => c.points.length > 0),
-    notes: readText(join(dir, 'summary.md')),
+    // What the runs show (README.md, written by hand), then the generated tables (summary.md).
+    notes: [readText(join(dir, 'README.md')), readText(join(dir, 'summary.md'))].filter((t) => t !== null).join('\n') || null,
   };
 }
 

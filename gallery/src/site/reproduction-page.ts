@@ -21,6 +21,6 @@ export function renderReproduction(reproduction: ReproductionPage): void {
     section('How it was made', h('pre', {}, h('code', {}, reproduction.commands.join('\n'))), h('p', {}, 'Where our protocol differs from the paper\'s:'), h('ul', { class: 'differences' }, ...reproduction.differences.map((d) => h('li', {}, d)))),
     reproduction.tables.length > 0 ? section('Numbers', ...reproduction.tables.map((t, i) => h('figure', {}, table(t.columns, t.rows, `numbers-${i}`), h('figcaption', {}, t.caption)))) : h('p', { class: 'missing' }, 'No results committed yet: run the commands above.'),
     reproduction.curves.length > 0 ? section('Curves', h('div', { class: 'charts' }, ...reproduction.curves.map((c) => reproductionCurve(c, series)))) : null,
-    reproduction.notes ? section('Notes (summary.md)', markdown(reproduction.notes, { headingOffset: 2, dropTitle: true })) : null,
+    reproduction.notes ? section('Notes', markdown(reproduction.notes, { headingOffset: 2, dropTitle: true })) : null,
   );
 }
