@@ -148,8 +148,8 @@ function mnistShiCornish(results: string): ReproductionPage {
         points: meanCurve(longerRuns, 'epoch'),
       },
     ].filter((c) => c.points.length > 0),
-    // What the runs show (README.md, written by hand), then the generated tables (summary.md).
-    notes: [readText(join(dir, 'README.md')), readText(join(dir, 'summary.md'))].filter((t) => t !== null).join('\n') || null,
+    // What the runs show (README.md, by hand); summary.md's tables are the Numbers and Curves above.
+    notes: readText(join(dir, 'README.md')),
   };
 }
 
@@ -161,6 +161,15 @@ interface GradientRow {
   readonly rmse: number;
   readonly secondsPerEstimate: number;
   readonly meetingTime?: number;
+}
+
+/** "5,000" or "5,000 (50,000 at K = 10)": how many coupled-chain estimates the rows hold. */
+function chainReps(rows: readonly GradientRow[]): string {
+  const chains = rows.filter((r) => r.estimator.startsWith('cisir'));
+  const count = (n: number) => n.toLocaleString('en-US');
+  const base = chains[0]?.reps ?? 5000;
+  const more = chains.filter((r) => r.reps !== base);
+  return more.length === 0 ? count(base) : `${count(base)} (${count(more[0]!.reps)} at K = ${[...new Set(more.map((r) => r.k))].join(', ')})`;
 }
 
 /** With 5 gradient components, a mean error beyond 3.5 standard errors in any says biased (as summary.md). */
@@ -190,7 +199,7 @@ function ppcaGradients(results: string): ReproductionPage {
     source: 'Ruiz, Titsias, Cemgil & Doucet (2021), "Unbiased gradient estimation for variational auto-encoders using coupled Markov chains", sec. 6.1',
     commands: ['npx tsx examples/reproduce/ppca-gradients.ts --ks 2,5,10,20 --reps 5000 --reps-iwae 50000'],
     differences: [
-      'Our own PPCA data and params frozen after 100 IWAE-5 steps; 5,000 coupled-chain estimates per K (theirs: 50,000), 50,000 ELBO and IWAE ones; the ELBO with K particles.',
+      `Our own PPCA data and params frozen after 100 IWAE-5 steps; ${chainReps(rows)} coupled-chain estimates per K (theirs: 50,000), 50,000 ELBO and IWAE ones; the ELBO with K particles.`,
       'The gradient of one parameter vector (theta0, 5 components) against its exact value in float64.',
     ],
     claims: [
