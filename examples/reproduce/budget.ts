@@ -55,16 +55,22 @@ export interface Row {
   readonly value: number;
 }
 
+/** Mean and sample sd (NaN for one value) of `values`. */
+export function meanSd(values: readonly number[]): { readonly mean: number; readonly sd: number } {
+  const mean = values.reduce((a, v) => a + v, 0) / values.length;
+  const sd = values.length > 1 ? Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1)) : NaN;
+  return { mean, sd };
+}
+
 /** Rows grouped by estimator: mean and spread over seeds. */
 export function markdownTable(rows: readonly Row[], label: string): string {
   const names = [...new Set(rows.map((r) => r.estimator))];
   const lines = [`| estimator | seeds | epochs | train s | ${label} (mean ± sd over seeds) |`, '| --- | --- | --- | --- | --- |'];
   for (const name of names) {
     const mine = rows.filter((r) => r.estimator === name);
-    const mean = mine.reduce((a, r) => a + r.value, 0) / mine.length;
-    const sd = mine.length > 1 ? Math.sqrt(mine.reduce((a, r) => a + (r.value - mean) ** 2, 0) / (mine.length - 1)) : NaN;
+    const { mean, sd } = meanSd(mine.map((r) => r.value));
     const epochs = mine.map((r) => r.epochs).join('/');
-    const seconds = (mine.reduce((a, r) => a + r.seconds, 0) / mine.length).toFixed(0);
+    const seconds = meanSd(mine.map((r) => r.seconds)).mean.toFixed(0);
     lines.push(`| ${name} | ${mine.map((r) => r.seed).join(',')} | ${epochs} | ${seconds} | ${mean.toFixed(4)}${Number.isNaN(sd) ? '' : ` ± ${sd.toFixed(4)}`} |`);
   }
   return `${lines.join('\n')}\n`;

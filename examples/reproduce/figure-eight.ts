@@ -24,7 +24,7 @@ import { writeFileAtomic } from '../../src/runtime/param-io.js';
 import { runExample } from '../run.js';
 import type { EstimatorName } from '../registry.js';
 import { budgetedRun, markdownTable, type Row } from './budget.js';
-import { readRecords, reproductionRecord, type ReproductionRecord } from './records.js';
+import { meanNlls, readRecords, reproductionRecord, type ReproductionRecord } from './records.js';
 
 const { values } = parseArgs({
   options: {
@@ -80,28 +80,17 @@ for (const seed of seeds) {
   }
 }
 
-/** Mean test NLL per estimator over the records given. */
-function means(all: readonly ReproductionRecord[]): [string, number][] {
-  const names = [...new Set(all.map((r) => r.estimator))];
-  return names
-    .map((n): [string, number] => {
-      const mine = all.filter((r) => r.estimator === n);
-      return [n, mine.reduce((a, r) => a + r.testNll, 0) / mine.length];
-    })
-    .sort((a, b) => a[1] - b[1]);
-}
-
 function section(title: string, all: readonly ReproductionRecord[]): string {
   if (all.length === 0) return '';
-  const rows: Row[] = all.map((r) => ({ estimator: r.estimator, seed: r.seed, epochs: r.epochs, seconds: r.trainSeconds, value: r.testNll }));
   const selected = all.some((r) => r.selectedEpoch !== undefined)
     ? `\nEpochs tested (best validation): ${all.map((r) => `${r.estimator} seed ${r.seed}: ${r.selectedEpoch}`).join('; ')}.\n`
     : '';
+  const rows: Row[] = all.map((r) => ({ estimator: r.estimator, seed: r.seed, epochs: r.epochs, seconds: r.trainSeconds, value: r.testNll }));
   return (
     `## ${title}\n\n` +
     markdownTable(rows, `test NLL per point (IWAE-${all[0]!.evalK})`) +
     selected +
-    `\nOrdering by mean test NLL: ${means(all).map(([n, v]) => `${n} ${v.toFixed(4)}`).join(' <= ')}.\n\n`
+    `\nOrdering by mean test NLL: ${meanNlls(all).map(([n, v]) => `${n} ${v.toFixed(4)}`).join(' <= ')}.\n\n`
   );
 }
 

@@ -30,8 +30,8 @@ import { parseArgs } from 'node:util';
 import { writeFileAtomic } from '../../src/runtime/param-io.js';
 import { runExample } from '../run.js';
 import type { EstimatorName, Hyper } from '../registry.js';
-import { budgetedRun, markdownTable, type Row } from './budget.js';
-import { readRecords, reproductionRecord, type ReproductionRecord } from './records.js';
+import { budgetedRun, meanSd } from './budget.js';
+import { readRecords, recordsTable, reproductionRecord, type ReproductionRecord } from './records.js';
 
 const { values } = parseArgs({
   options: {
@@ -153,9 +153,8 @@ function curveTable(all: readonly ReproductionRecord[]): string {
     const epochs = mine[0]!.curve.map((p) => p.epoch).filter((e) => mine.every((r) => r.curve.some((p) => p.epoch === e)));
     for (const epoch of epochs) {
       const points = mine.map((r) => r.curve.find((p) => p.epoch === epoch)!);
-      const mean = points.reduce((a, p) => a + p.testNll, 0) / points.length;
-      const sd = points.length > 1 ? Math.sqrt(points.reduce((a, p) => a + (p.testNll - mean) ** 2, 0) / (points.length - 1)) : NaN;
-      const seconds = points.reduce((a, p) => a + p.seconds, 0) / points.length;
+      const { mean, sd } = meanSd(points.map((p) => p.testNll));
+      const seconds = meanSd(points.map((p) => p.seconds)).mean;
       lines.push(`| ${name} | ${epoch} | ${seconds.toFixed(0)} | ${mean.toFixed(2)}${Number.isNaN(sd) ? '' : ` ± ${sd.toFixed(2)}`} |`);
     }
   }
@@ -164,14 +163,7 @@ function curveTable(all: readonly ReproductionRecord[]): string {
 
 function section(title: string, all: readonly ReproductionRecord[], label: string): string {
   if (all.length === 0) return '';
-  const rows: Row[] = all.map((r) => ({ estimator: r.estimator, seed: r.seed, epochs: r.epochs, seconds: r.trainSeconds, value: r.testNll }));
-  const means = [...new Set(all.map((r) => r.estimator))]
-    .map((n) => {
-      const mine = all.filter((r) => r.estimator === n);
-      return [n, mine.reduce((a, r) => a + r.testNll, 0) / mine.length] as const;
-    })
-    .sort((a, b) => a[1] - b[1]);
-  return `## ${title}\n\n${markdownTable(rows, label)}\nOrdering by mean test NLL: ${means.map(([n, v]) => `${n} ${v.toFixed(2)}`).join(' <= ')}.\n\n`;
+  return `## ${title}\n\n${recordsTable(all, label, 2)}\n`;
 }
 
 async function writeSummary(): Promise<void> {

@@ -7,16 +7,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Claim, ReproductionPage, Table, Verdict } from './page-types.js';
+import { meanSd } from './budget.js';
 import { readRecords, type ReproductionRecord } from './records.js';
 
 const readText = (path: string): string | null => (existsSync(path) ? readFileSync(path, 'utf8') : null);
 const records = (dir: string, keep?: (file: string) => boolean): ReproductionRecord[] => (existsSync(dir) ? readRecords(dir, keep) : []);
 
-function meanSd(values: readonly number[]): { mean: number; sd: number } {
-  const mean = values.reduce((a, v) => a + v, 0) / values.length;
-  const sd = values.length > 1 ? Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1)) : NaN;
-  return { mean, sd };
-}
 const show = (v: { mean: number; sd: number }, digits: number): string => `${v.mean.toFixed(digits)}${Number.isNaN(v.sd) ? '' : ` ± ${v.sd.toFixed(digits)}`}`;
 const byEstimator = (all: readonly ReproductionRecord[]): Map<string, ReproductionRecord[]> => {
   const groups = new Map<string, ReproductionRecord[]>();
@@ -248,7 +244,6 @@ function linearGaussianSgd(results: string): ReproductionPage {
   const summary = sgd?.summary ?? {};
   const iwae = Object.entries(summary).find(([name]) => name.startsWith('IWAE'));
   const unbiased = Object.entries(summary).filter(([name]) => !name.startsWith('IWAE') && !name.startsWith('GD') && !name.startsWith('SGD'));
-  const mean = (xs: readonly number[]) => xs.reduce((a, v) => a + v, 0) / xs.length;
   const closer = iwae ? unbiased.map(([name, s]) => [name, s.finalDistance.filter((d, i) => d < iwae[1].finalDistance[i]!).length, s.finalDistance.length] as const) : [];
   const verdict = (ok: boolean | undefined, some = false): Verdict => (ok === undefined ? 'not run yet' : ok ? 'holds' : some ? 'partly' : 'does not hold');
   return {
@@ -265,7 +260,7 @@ function linearGaussianSgd(results: string): ReproductionPage {
       {
         claim: 'SGD with IWAE stalls at a distance its bias sets',
         published: 'flat distance to theta_ML (fig. 14)',
-        ours: iwae ? `${iwae[0]}: final distance ${mean(iwae[1].finalDistance).toFixed(3)}, log-log slope ${iwae[1].slope.toFixed(2)}` : '',
+        ours: iwae ? `${iwae[0]}: final distance ${meanSd(iwae[1].finalDistance).mean.toFixed(3)}, log-log slope ${iwae[1].slope.toFixed(2)}` : '',
         verdict: verdict(iwae && iwae[1].slope > -0.1),
       },
       {

@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EstimatorName } from '../registry.js';
 import type { RunResult } from '../result.js';
+import { markdownTable, meanSd } from './budget.js';
 
 /** One (estimator, seed) run of the reproduction. */
 export interface ReproductionRecord {
@@ -55,4 +56,17 @@ export function readRecords(dir: string, keep: (file: string) => boolean = () =>
     .filter((f) => f.endsWith('.json') && keep(f))
     .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as ReproductionRecord)
     .sort((a, b) => a.estimator.localeCompare(b.estimator) || a.seed - b.seed);
+}
+
+/** Each estimator's mean test NLL over its records, lowest first. */
+export function meanNlls(all: readonly ReproductionRecord[]): [string, number][] {
+  return [...new Set(all.map((r) => r.estimator))]
+    .map((n): [string, number] => [n, meanSd(all.filter((r) => r.estimator === n).map((r) => r.testNll)).mean])
+    .sort((a, b) => a[1] - b[1]);
+}
+
+/** The records as a markdown table over seeds, then the ordering of the estimators' means. */
+export function recordsTable(all: readonly ReproductionRecord[], label: string, digits: number): string {
+  const rows = all.map((r) => ({ estimator: r.estimator, seed: r.seed, epochs: r.epochs, seconds: r.trainSeconds, value: r.testNll }));
+  return `${markdownTable(rows, label)}\nOrdering by mean test NLL: ${meanNlls(all).map(([n, v]) => `${n} ${v.toFixed(digits)}`).join(' <= ')}.\n`;
 }
