@@ -55,12 +55,14 @@ export function elbo(options: ElboOptions = {}): Estimator {
       const weighted = drawWeighted(problem, k, stream);
       const logW = options.analyticKL ? analyticLogWeights(weighted) : weighted.logWeights();
       const scale = weighted.dataScale;
-      const surrogate = tf.add(logW, baselinedScoreTerms(weighted, logW, baselines));
+      const score = baselinedScoreTerms(weighted, logW, baselines);
       // mean over particles, sum over datapoints (then times N / B)
-      const perParticle = (t: tf.Tensor): tf.Tensor => tf.div(tf.sum(t), k);
+      const perParticle = (t: tf.Tensor): tf.Tensor => (k === 1 ? tf.sum(t) : tf.div(tf.sum(t), k));
+      const estimate = perParticle(logW);
       return {
-        loss: ascentLoss(perParticle(surrogate), scale),
-        objective: fullData(perParticle(logW), scale),
+        // Without score-function terms the surrogate is the estimate itself: one sum, not two.
+        loss: ascentLoss(score ? perParticle(tf.add(logW, score)) : estimate, scale),
+        objective: fullData(estimate, scale),
         cost: k,
         stats: { particles: k },
       };

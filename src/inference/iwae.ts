@@ -63,21 +63,23 @@ export function iwae(options: IwaeOptions): Estimator {
       const logW = weighted.logWeights(); // [K, B] or [K]
       const bound = logMeanExp(logW, 0); // [B] or []
       const scale = weighted.dataScale;
-      const objective = fullData(tf.sum(bound), scale);
+      const boundSum = tf.sum(bound);
+      const objective = fullData(boundSum, scale);
 
       // Score-function terms for discrete guide sites: (L - b_k) * log q(z_k).
       const centre = (site: string, signal: tf.Tensor): tf.Tensor =>
         k > 1 ? stopGradient(tf.sub(signal, leaveOneOutBaselines(logW))) : baselines.centred(site, signal);
-      const signal = tf.broadcastTo(tf.expandDims(bound, 0), logW.shape);
-      const score = scoreFunctionTerms(weighted, signal, centre);
+      const score =
+        weighted.scoreSites().length > 0 ? scoreFunctionTerms(weighted, tf.broadcastTo(tf.expandDims(bound, 0), logW.shape), centre) : undefined;
+      const withScore = (t: tf.Tensor): tf.Tensor => (score ? tf.add(t, tf.sum(score)) : t);
 
-      let guideTerm: tf.Tensor = tf.add(tf.sum(bound), tf.sum(score));
+      let guideTerm: tf.Tensor = withScore(boundSum);
       if (dreg && role !== 'model') {
         const logWDetachedQ = tf.sub(weighted.total('model'), detachedGuideLogProb(problem, weighted, stream));
         const wbar = stopGradient(normalisedWeights(logW, 0));
-        guideTerm = tf.add(tf.sum(tf.mul(tf.square(wbar), logWDetachedQ)), tf.sum(score));
+        guideTerm = withScore(tf.sum(tf.mul(tf.square(wbar), logWDetachedQ)));
       }
-      const value = role === 'model' ? tf.sum(bound) : guideTerm;
+      const value = role === 'model' ? boundSum : guideTerm;
       return {
         loss: ascentLoss(value, scale),
         objective,

@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { fail } from '../runtime/errors.js';
+import { sameShape } from '../runtime/shapes.js';
 import type { PlateFrame } from '../runtime/messages.js';
 import type { SampleSite, Trace } from '../runtime/trace.js';
 import { enumeratedSites, sumOutEnumerated } from './enumeration.js';
+import { siteSum, type SiteSumTerm } from './site-sums.js';
 
 /** One run of guide then model: vectorised (all K particles) or one particle of a loop. */
 export interface ParticleRun {
@@ -48,37 +50,47 @@ export class Weighted {
    * The model's enumerated latents are summed out (src/inference/enumeration.ts).
    */
   total(side: 'model' | 'guide', term: SiteTerm = () => undefined, filter: (s: SampleSite) => boolean = () => true): tf.Tensor {
-    const perRun = this.runs.map((run) => {
-      // With prior draws, a model latent the guide did not sample is part of the proposal: its
-      // log-prob is in both p and q and cancels, so neither counts it.
-      const sites = (
-        side === 'guide'
-          ? run.guide.latentSites()
-          : this.priorDraws
-            ? run.model.sampleSites().filter((s) => s.observed || s.enumDim !== undefined || run.guide.has(s.name))
-            : run.model.sampleSites()
-      ).filter(filter);
-      const enumerated = side === 'model' ? enumeratedSites(sites) : [];
-      const terms = sites.map((site) => {
-        const given = term(site, run);
-        return { site, tensor: given ?? site.logProb, replaced: given !== undefined };
-      });
-      const reduced = enumerated.length > 0 ? sumOutEnumerated(terms, enumerated) : terms;
-      // Folded from the first term, not from a zero: one Add (and its taped inputs) fewer per call.
-      const parts = reduced.map((t) => this.reduce(t.tensor, t.site));
-      if (parts.length === 0) return tf.scalar(0);
-      const sum = parts.slice(1).reduce((acc, t) => tf.add(acc, t), parts[0]!);
-      // A lone site's own tensor is the trace's to dispose: hand out a tensor of this call's.
-      return reduced.some((t) => t.tensor === sum) ? tf.clone(sum) : sum;
-    });
+    return this.combine((run) => this.siteTerms(side, run, term, filter, 1));
+  }
+
+  /** log w = log p(x, z) - log q(z | x): [K, B] or [K]. One taped op for both sums (site-sums.ts). */
+  logWeights(): tf.Tensor {
+    return this.combine((run) => [...this.siteTerms('model', run, undefined, undefined, 1), ...this.siteTerms('guide', run, undefined, undefined, -1)]);
+  }
+
+  /** Per run, the site sum of `termsOf(run)`, in the shape [K, B] / [K]. */
+  private combine(termsOf: (run: ParticleRun) => SiteSumTerm[]): tf.Tensor {
+    const perRun = this.runs.map((run) => siteSum(termsOf(run)));
     const shape = this.dataPlate ? [this.k, this.dataPlate.subsampleSize] : [this.k];
-    if (this.vectorized) return tf.broadcastTo(perRun[0]!, shape);
+    if (this.vectorized) {
+      const total = perRun[0]!;
+      // broadcastTo clones when the shape already agrees (one Identity, and a Cast in its gradient).
+      return sameShape(total.shape, shape) ? total : tf.broadcastTo(total, shape);
+    }
     return tf.stack(perRun.map((t) => tf.broadcastTo(t, shape.slice(1))));
   }
 
-  /** log w = log p(x, z) - log q(z | x): [K, B] or [K]. */
-  logWeights(): tf.Tensor {
-    return tf.sub(this.total('model'), this.total('guide'));
+  /** One program's sites in a run as terms of a site sum, each with coefficient `sign` (over the subsample scale). */
+  private siteTerms(side: 'model' | 'guide', run: ParticleRun, term: SiteTerm = () => undefined, filter: (s: SampleSite) => boolean = () => true, sign: 1 | -1): SiteSumTerm[] {
+    // With prior draws, a model latent the guide did not sample is part of the proposal: its
+    // log-prob is in both p and q and cancels, so neither counts it.
+    const sites = (
+      side === 'guide'
+        ? run.guide.latentSites()
+        : this.priorDraws
+          ? run.model.sampleSites().filter((s) => s.observed || s.enumDim !== undefined || run.guide.has(s.name))
+          : run.model.sampleSites()
+    ).filter(filter);
+    const enumerated = side === 'model' ? enumeratedSites(sites) : [];
+    const terms = sites.map((site) => {
+      const given = term(site, run);
+      return { site, tensor: given ?? site.logProb, replaced: given !== undefined };
+    });
+    const reduced = enumerated.length > 0 ? sumOutEnumerated(terms, enumerated) : terms;
+    return reduced.map(({ tensor, site }) => {
+      const { axes, subsampled } = this.reduction(tensor, site);
+      return { tensor, axes, coefficient: subsampled ? sign / this.dataScale : sign };
+    });
   }
 
   /** Guide sites without a reparameterised draw: they need score-function terms. */
@@ -86,8 +98,12 @@ export class Weighted {
     return this.runs[0]!.guide.latentSites().filter((s) => !s.reparameterized);
   }
 
-  /** Reduce a batch-shaped site tensor to [K, B] / [K] (vectorised) or [B] / [] (one loop particle). */
-  reduce(t: tf.Tensor, site: SampleSite): tf.Tensor {
+  /**
+   * The axes that reduce a site tensor to [K, B] / [K] (or [B] / [] for one loop particle), and whether
+   * its sum is divided by the subsample scale: per-datapoint terms carry none; estimators multiply their
+   * sum by dataScale.
+   */
+  private reduction(t: tf.Tensor, site: SampleSite): { axes: number[]; subsampled: boolean } {
     const particleAxes = this.vectorized ? 1 : 0;
     const data = this.dataPlate;
     const dataAxis = data ? t.rank + data.dim : -1;
@@ -96,9 +112,7 @@ export class Weighted {
     }
     const axes: number[] = [];
     for (let a = particleAxes; a < t.rank; a++) if (a !== dataAxis) axes.push(a);
-    const summed = axes.length > 0 ? tf.sum(t, axes) : t;
-    // Per-datapoint terms carry no subsample scale; estimators multiply their sum by dataScale.
-    return data && data.subsampleSize < data.size ? tf.div(summed, this.dataScale) : summed;
+    return { axes, subsampled: data !== undefined && data.subsampleSize < data.size };
   }
 }
 

@@ -83,7 +83,8 @@ export function greaterThan(low: Bound): Constraint {
     eventDim: 0,
     check: (v) => tf.greater(v, low),
     transform: {
-      forward: (x) => tf.add(tf.exp(x), low),
+      // exp(x) + 0 would tape an Add (and clone its inputs) for nothing.
+      forward: (x) => (low === 0 ? tf.exp(x) : tf.add(tf.exp(x), low)),
       inverse: (y) => tf.log(tf.sub(y, low)),
       logAbsDetJacobian: (x) => x,
       unconstrainedShape: unchangedShape,

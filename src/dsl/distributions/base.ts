@@ -24,6 +24,11 @@ export abstract class DistributionBase implements Distribution {
    * at infinities and NaN at NaN need no mask.
    */
   protected readonly masksSupport: boolean = true;
+  /**
+   * Whether `logDensity` always returns a tensor of its own (never a parameter or the value): then a
+   * log-prob of the full shape needs no defensive clone (an Identity, and a Cast in its gradient).
+   */
+  protected readonly logDensityIsFresh: boolean = false;
 
   constructor(
     readonly batchShape: readonly number[],
@@ -97,6 +102,7 @@ export abstract class DistributionBase implements Distribution {
           lp = tf.where(ok, this.logDensity(safe), tf.scalar(-Infinity));
         }
       }
+      if (this.logDensityIsFresh && sameShape(lp.shape, outShape)) return lp;
       // Always a new tensor (broadcastTo clones when shapes agree): lp may be a parameter itself.
       return tf.broadcastTo(lp, outShape);
     });

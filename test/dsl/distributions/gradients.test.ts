@@ -108,6 +108,37 @@ describe('logProb gradients', () => {
     tf.dispose([x, loc, scale, gx!, gloc!, gscale!, out]);
   });
 
+  // A parameter given as a number is no input of the normal's op (no gradient formed for it); the
+  // value and the other gradients must not change.
+  it.each([
+    ['loc and scale numbers (a standard normal)', 0, 1],
+    ['loc a number, scale a tensor', 0.4, undefined],
+    ['loc a tensor, scale a number', undefined, 1.7],
+  ] as const)('normal with %s: value and gradients as with tensor params', (_, locNumber, scaleNumber) => {
+    const x = tf.tensor1d([-1.1, 0.2, 0.9]);
+    const loc = tf.scalar(locNumber ?? -0.3);
+    const scale = tf.scalar(scaleNumber ?? 0.8);
+    const weights = tf.tensor1d([1, 0.5, 2]);
+    // The inputs differentiated: x, and each parameter given as a tensor.
+    const wrt = [x, ...(locNumber === undefined ? [loc] : []), ...(scaleNumber === undefined ? [scale] : [])];
+    const asGiven = (...ts: tf.Tensor[]) => {
+      let i = 1;
+      const b = locNumber ?? ts[i++]!;
+      const c = scaleNumber ?? ts[i++]!;
+      return tf.sum(tf.mul(dist.normal(b, c).logProb(ts[0]!), weights));
+    };
+    const allTensors = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(dist.normal(b, c).logProb(a), weights));
+    expect(values(asGiven(...wrt))[0]).toBeCloseTo(values(allTensors(x, loc, scale))[0]!, 5);
+    const got = tf.grads(asGiven)(wrt);
+    const want = tf.grads(allTensors)([x, loc, scale]);
+    const wanted = [want[0]!, ...(locNumber === undefined ? [want[1]!] : []), ...(scaleNumber === undefined ? [want[2]!] : [])];
+    got.forEach((g, i) => {
+      const have = values(g); // values() disposes its tensor
+      values(wanted[i]!).forEach((v, j) => expect(have[j], `input ${i}, element ${j}`).toBeCloseTo(v, 5));
+    });
+    tf.dispose([x, loc, scale, weights]);
+  });
+
   it('match the closed forms (gamma: log b + log x - digamma(a); poisson: k / rate - 1)', () => {
     const [ga, gb] = tf.grads((a: tf.Tensor, b: tf.Tensor) => dist.gamma(a, b).logProb(tf.scalar(2)))([tf.scalar(2.5), tf.scalar(1.5)]);
     // digamma(2.5) = 0.7031566406452432 (mpmath)
