@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { ready } from '../src/runtime/backend.js';
 import { nativeAddon } from './lib/kernels.js';
 import { describeKernels } from './lib/profile.js';
+import { cisirSuite } from './suites/cisir.js';
 import { estimatorSuite } from './suites/estimators.js';
 import { matmulSuite } from './suites/matmul.js';
 import { mcmcSuite } from './suites/mcmc.js';
@@ -25,7 +26,7 @@ import { tinyModelSuite } from './suites/tiny-model.js';
 import { vaeStepSuite } from './suites/vae-step.js';
 
 // In this order; peers last: loading WebPPL defines globals (sample, observe, _, ...) in the process.
-const SUITES = ['matmul', 'vae', 'tiny', 'estimators', 'memory', 'models', 'mcmc', 'peers'] as const;
+const SUITES = ['matmul', 'vae', 'tiny', 'estimators', 'memory', 'models', 'mcmc', 'cisir', 'peers'] as const;
 type Suite = (typeof SUITES)[number];
 
 const { values: opts } = parseArgs({
@@ -165,6 +166,11 @@ async function main(): Promise<void> {
     const r = mcmcSuite();
     results['mcmc'] = r;
     log(`mcmc: ${r.description}: bulk ESS min ${r.essBulk.min} / median ${r.essBulk.median} from ${r.gradientsAfterWarmup} gradients -> ${r.essPerGradient.min} / ${r.essPerGradient.median} ESS per gradient, ${r.essPerSecond.min} / ${r.essPerSecond.median} per second (${r.seconds} s); ${r.divergences} divergences; ${r.peer}`);
+  }
+  if (chosen.includes('cisir')) {
+    const r = await cisirSuite(repeats);
+    results['cisir'] = r;
+    log(`cisir: C-ISIR-DISIR step ${r.ms.cisirDisir} ms (mean ${r.ms.cisirDisirMean}) vs IWAE-10 ${r.ms.iwae10} ms: ${r.ratio}x (mean ${r.meanRatio}x; target <= 15x); chains ${r.chains.iterations} iterations, mean meeting time ${r.chains.meetingMean}`);
   }
   if (chosen.includes('peers')) {
     const r = await peersSuite(repeats);
