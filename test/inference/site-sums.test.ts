@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { siteSum } from '../../src/inference/site-sums.js';
 
 const values = (t: tf.Tensor): number[] => Array.from(t.dataSync());
@@ -15,6 +15,7 @@ describe('siteSum: one taped op for sums of site tensors', () => {
     ts.map((t, i) => tf.mul(axes[i]!.length ? tf.sum(t, [...axes[i]!]) : t, coefficients[i]!)).reduce((a, b) => tf.add(a, b));
   const fused = (...ts: tf.Tensor[]): tf.Tensor => siteSum(ts.map((tensor, i) => ({ tensor, axes: axes[i]!, coefficient: coefficients[i]! })));
   const weights = tf.tensor2d([[1, 2, 3, 4], [0.5, -1, 2, 1], [3, 0, -2, 1]]); // a non-uniform dy
+  afterAll(() => tf.dispose([...inputs, weights]));
 
   it('gives the same value and the same gradient for every input', () => {
     const value = fused(...inputs);
