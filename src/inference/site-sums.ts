@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ownGradients, reducedTo, spreadOver } from '../runtime/broadcast-gradient.js';
+import { fused } from '../runtime/fused/kernel.js';
+import { fusedSiteSum, SITE_SUM_KERNEL } from '../runtime/fused/site-sum.js';
 
 /** One site's part of a sum: its tensor, the axes summed out, and its coefficient (a sign, a 1 / scale). */
 export interface SiteSumTerm {
@@ -9,13 +11,16 @@ export interface SiteSumTerm {
 }
 
 /**
- * sum_i c_i * (sum over axes_i of t_i), the parts broadcast against each other, as one taped op with its
- * gradient written out: d/dt_i = c_i * dy (reduced to part i's shape) spread over t_i. tfjs would tape
+ * sum_i c_i * (sum over axes_i of t_i), the parts broadcast against each other: one fused kernel where the
+ * backend has it (src/runtime/fused/site-sum.ts), else one taped op with its gradient written out: d/dt_i = c_i * dy (reduced to part i's shape) spread over t_i. tfjs would tape
  * every Sum, Add and Sub (cloning their inputs to learn shapes) and run their generic gradients; a step
  * of log-weights costs this a kernel per site and per sum, and about one per site in the gradient.
  */
 export function siteSum(terms: readonly SiteSumTerm[]): tf.Tensor {
   if (terms.length === 0) return tf.scalar(0);
+  if (fused(SITE_SUM_KERNEL) && terms.every((t) => t.tensor.dtype === 'float32')) {
+    return fusedSiteSum(terms.map((t) => t.tensor), terms.map((t) => t.axes), terms.map((t) => t.coefficient));
+  }
   const shapes = terms.map((t) => t.tensor.shape);
   const partShapes: number[][] = [];
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {

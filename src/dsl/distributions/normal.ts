@@ -3,6 +3,8 @@ import { ownGradients, reducedTo } from '../../runtime/broadcast-gradient.js';
 import { real } from '../../runtime/constraints.js';
 import type { RandomSource } from '../../runtime/rng.js';
 import { LOG_2PI } from '../math/special.js';
+import { fused } from '../../runtime/fused/kernel.js';
+import { fusedNormalDraw, fusedNormalLogDensity, NORMAL_DRAW_KERNEL, normalLogDensityKernelName } from '../../runtime/fused/normal.js';
 import { toParam } from './args.js';
 import { DistributionBase } from './base.js';
 import type { TensorLike } from './distribution.js';
@@ -15,7 +17,8 @@ interface ConstantParams {
 }
 
 /**
- * log N(x; loc, scale^2) as one taped op with its gradient written out: tfjs would tape the six ops of
+ * log N(x; loc, scale^2): one fused kernel where the backend has it (wasm, cpu: src/runtime/fused/normal.ts),
+ * else one taped op with its gradient written out: tfjs would tape the six ops of
  * the formula, clone their saved inputs and run their generic gradients (about 40 kernels for one
  * site), where this runs the forward's six untaped and at most six for the gradients
  * (d/dx = -z / scale, d/dloc = z / scale, d/dscale = (z^2 - 1) / scale, with z = (x - loc) / scale).
@@ -23,6 +26,9 @@ interface ConstantParams {
  * normal's log density is three kernels.
  */
 function normalLogDensity(x: tf.Tensor, loc: tf.Tensor, scale: tf.Tensor, constant: ConstantParams): tf.Tensor {
+  if (fused(normalLogDensityKernelName({ loc: constant.loc === undefined, scale: constant.scale === undefined }))) {
+    return fusedNormalLogDensity(x, loc, scale, constant);
+  }
   const fixedScale = constant.scale;
   const inputs = [x, ...(constant.loc === undefined ? [loc] : []), ...(fixedScale === undefined ? [scale] : [])];
   const divByScale = (t: tf.Tensor, s: tf.Tensor | undefined): tf.Tensor => (fixedScale === 1 ? t : tf.div(t, s ?? fixedScale!));
@@ -48,11 +54,12 @@ function normalLogDensity(x: tf.Tensor, loc: tf.Tensor, scale: tf.Tensor, consta
 }
 
 /**
- * loc + scale * eps as one taped op: the noise is saved, not an input, so the gradient computes only
+ * loc + scale * eps: one fused kernel where the backend has it, else one taped op: the noise is saved, not an input, so the gradient computes only
  * d/dloc = dy and d/dscale = dy * eps (reduced to their shapes), not tfjs's Add and Multiply gradients
  * with a gradient for the noise as well.
  */
 function reparameterisedDraw(loc: tf.Tensor, scale: tf.Tensor, eps: tf.Tensor): tf.Tensor {
+  if (fused(NORMAL_DRAW_KERNEL)) return fusedNormalDraw(loc, scale, eps);
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [l, s] = args as [tf.Tensor, tf.Tensor];
     (args[2] as tf.GradSaveFunc)([eps]);

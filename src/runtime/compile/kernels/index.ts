@@ -2,6 +2,7 @@ import { ELEMENTWISE_KERNELS, elementwise } from './elementwise.js';
 import { LAYOUT_KERNELS, layout } from './layout.js';
 import { MATMUL_KERNELS, matmul } from './matmul.js';
 import { REDUCE_KERNELS, reduction } from './reduce.js';
+import { fusedKernel } from '../../fused/kernel.js';
 import { Unsupported, type Impl, type KernelBuilder, type KernelSpec } from './types.js';
 
 export { Unsupported, type Impl, type KernelSpec } from './types.js';
@@ -18,6 +19,14 @@ export const COMPILED_KERNELS: readonly string[] = [...BUILDERS.keys()];
 
 /** The compiled form of one kernel call; throws `Unsupported` for a kernel (or form) it lacks. */
 export function kernelImpl(spec: KernelSpec): Impl {
+  const fusedForm = fusedKernel(spec.kernel);
+  if (fusedForm) {
+    // roulette's own fused kernels (src/runtime/fused) run the same loop compiled as eagerly.
+    const inShapes = spec.inputs.map((o) => o.shape);
+    const outShapes = spec.outputs.map((o) => o.shape);
+    if (spec.outputs.some((o) => o.dtype !== 'float32')) throw new Unsupported(spec.kernel, 'a non-float32 output');
+    return { run: (ins, outs) => fusedForm.run(ins, outs as Float32Array[], inShapes, outShapes, spec.attrs) };
+  }
   const builder = BUILDERS.get(spec.kernel);
   if (!builder) throw new Unsupported(spec.kernel);
   return builder(spec);

@@ -1,0 +1,107 @@
+import * as tf from '@tensorflow/tfjs';
+import { broadcastIndex, sizeOf } from '../compile/kernels/types.js';
+import { sameShape } from '../shapes.js';
+
+/**
+ * Fused kernels: a formula that tfjs would run as a chain of small kernels (and tape, clone and
+ * differentiate op by op) written once as a loop over float32 arrays, and registered as one tfjs kernel
+ * on the backends whose memory we can address (wasm, cpu), with its gradient as one more kernel. The same
+ * `run` is the kernel's compiled form (src/runtime/compile/kernels), so a captured step replays it too.
+ * Other backends (WebGL, tfjs-node) keep the composite tfjs ops: callers ask `fused(name)` first.
+ */
+export interface FusedKernel {
+  readonly name: string;
+  /** Output shapes from the input shapes (in the order the caller passes the named inputs) and attrs. */
+  outputShapes(inputs: readonly (readonly number[])[], attrs: Readonly<Record<string, unknown>>): number[][];
+  /** Reads `ins`, writes every element of `outs`. */
+  run(
+    ins: readonly ArrayLike<number>[],
+    outs: readonly Float32Array[],
+    inShapes: readonly (readonly number[])[],
+    outShapes: readonly (readonly number[])[],
+    attrs: Readonly<Record<string, unknown>>,
+  ): void;
+}
+
+/** The backends fused kernels are registered on. */
+const FUSED_BACKENDS = ['wasm', 'cpu'] as const;
+
+const kernels = new Map<string, FusedKernel>();
+let enabled = true;
+
+/** Tests: run the composite tfjs ops instead of the fused kernels (both paths must agree). */
+export function useFusedKernels(on: boolean): void {
+  enabled = on;
+}
+
+/** Whether fused kernel `name` runs on the active backend (else the caller builds the composite ops). */
+export function fused(name: string): boolean {
+  return enabled && tf.getKernel(name, tf.getBackend()) !== undefined;
+}
+
+/** The fused kernels by name (the compiler builds their compiled forms from these). */
+export function fusedKernel(name: string): FusedKernel | undefined {
+  return kernels.get(name);
+}
+
+/** For element i of `outShape`, the flat index into an operand of `shape` (null: the same shape). */
+export function indexMap(shape: readonly number[], outShape: readonly number[]): Int32Array | null {
+  return sameShape(shape, outShape) ? null : broadcastIndex(shape, outShape);
+}
+
+/** The numpy broadcast of `shapes` (right-aligned, size-1 dims repeat). */
+export function broadcastAll(shapes: readonly (readonly number[])[]): number[] {
+  return shapes.reduce<number[]>((acc, s) => tf.broadcast_util.assertAndGetBroadcastShape(acc, s as number[]), []);
+}
+
+interface WasmLike {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): ArrayLike<number>;
+}
+interface CpuLike {
+  data: { get(dataId: tf.TensorInfo['dataId']): { values?: unknown } | undefined };
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
+}
+
+/** Allocate every output first (on wasm that may move the heap), then view the inputs and run. */
+function runOn(backend: object, kernel: FusedKernel, infos: tf.TensorInfo[], attrs: Record<string, unknown>): tf.TensorInfo[] {
+  const inShapes = infos.map((t) => t.shape);
+  const outShapes = kernel.outputShapes(inShapes, attrs);
+  if (typeof (backend as Partial<WasmLike>).typedArrayFromHeap === 'function') {
+    const wasm = backend as WasmLike;
+    const outs = outShapes.map((s) => wasm.makeOutput(s, 'float32'));
+    kernel.run(infos.map((t) => wasm.typedArrayFromHeap(t)), outs.map((o) => wasm.typedArrayFromHeap(o) as Float32Array), inShapes, outShapes, attrs);
+    return outs;
+  }
+  const cpu = backend as CpuLike;
+  const ins = infos.map((t) => {
+    const values = cpu.data.get(t.dataId)?.values;
+    // cpu may keep a float32 tensor in another array type (a cast bool keeps its Uint8Array).
+    return values instanceof Float32Array ? values : Float32Array.from(values as ArrayLike<number>);
+  });
+  const outs = outShapes.map((s) => new Float32Array(sizeOf(s)));
+  kernel.run(ins, outs, inShapes, outShapes, attrs);
+  return outs.map((o, i) => cpu.makeTensorInfo(outShapes[i]!, 'float32', o));
+}
+
+/** Register `kernel` on the fused backends (its inputs are taken in the order the caller names them). */
+export function defineFusedKernel(kernel: FusedKernel): void {
+  kernels.set(kernel.name, kernel);
+  for (const backendName of FUSED_BACKENDS) {
+    if (tf.getKernel(kernel.name, backendName)) continue;
+    tf.registerKernel({
+      kernelName: kernel.name,
+      backendName,
+      kernelFunc: ({ inputs, backend, attrs }) => {
+        const outs = runOn(backend, kernel, Object.values(inputs) as tf.TensorInfo[], (attrs ?? {}) as Record<string, unknown>);
+        return outs.length === 1 ? outs[0]! : outs;
+      },
+    });
+  }
+}
+
+/** Run fused kernel `name` on named float32 inputs (in the kernel's order). */
+export function runFused(name: string, inputs: Record<string, tf.Tensor>, attrs: Record<string, unknown> = {}): tf.Tensor[] {
+  const out = tf.engine().runKernel(name, inputs as tf.NamedTensorMap, attrs as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
+  return Array.isArray(out) ? out : [out];
+}
