@@ -7,6 +7,21 @@ import { interleave, pairedRatio, round } from '../lib/timing.js';
 
 /** Digits the VAE is pretrained on, and for how many epochs (batch 100). */
 const PRETRAIN = { digits: 2000, epochs: 20 } as const;
+const REFINE = { steps: 50, k: 10 } as const;
+
+/**
+ * Work per datapoint in model particle evaluations, a forward pass counting 1, the backward pass to the
+ * activations 1 more and the weight gradients 1 more: an IWAE-10 step is 10 x 3. A C-ISIR step makes the
+ * same IWAE-10 step for its guide, the refinement (forward and backward to z: 2 per particle), the chains'
+ * forward evaluations and the gradient over every particle of every state its estimate sums over (3 each).
+ */
+export interface CisirWork {
+  readonly iwae10: number;
+  readonly cisirDisir: number;
+  readonly parts: { readonly guide: number; readonly refine: number; readonly chains: number; readonly gradient: number };
+  /** cisirDisir / iwae10: the step time ratio an implementation at equal speed per evaluation reaches. */
+  readonly ratio: number;
+}
 
 export interface CisirResult {
   readonly description: string;
@@ -18,6 +33,7 @@ export interface CisirResult {
   readonly meanRatio: number;
   /** Means over the timed C-ISIR-DISIR steps. */
   readonly chains: { readonly iterations: number; readonly meetingMean: number; readonly meetingMax: number; readonly capped: number };
+  readonly work: CisirWork;
 }
 
 /**
@@ -46,7 +62,7 @@ export async function cisirSuite(repeats: number): Promise<CisirResult> {
 
   const x = binarisedBatch(train, Array.from({ length: 100 }, (_, i) => i), stream);
   const iwaeFit = svi(model, guide, { model: iwae({ k: 10 }), guide: guideObjective(), optimizer: adam({ lr: 1e-4 }), seed: 'bench-iwae' });
-  const coupled = cisir({ k: 10, lag: 10, refine: { steps: 50 }, selectDatapoints: leadingAxisDatapoints, maxIterations: 2000 });
+  const coupled = cisir({ k: 10, lag: 10, refine: { ...REFINE }, selectDatapoints: leadingAxisDatapoints, maxIterations: 2000 });
   const cisirFit = svi(model, guide, { model: coupled, guide: guideObjective(), optimizer: adam({ lr: 1e-4 }), seed: 'bench-cisir' });
   const chainStats: Record<string, number>[] = [];
   const t = await interleave(
@@ -61,6 +77,8 @@ export async function cisirSuite(repeats: number): Promise<CisirResult> {
   const timed = chainStats.slice(1); // after the warm-up step
   const mean = (key: string): number => round(timed.reduce((s, r) => s + (r[key] ?? NaN), 0) / timed.length);
   const meanMs = (rounds: readonly number[]): number => rounds.reduce((s, v) => s + v, 0) / rounds.length;
+  const parts = { guide: 30, refine: REFINE.steps * REFINE.k * 2, chains: mean('chainEvaluations'), gradient: round(3 * mean('gradientEvaluations')) };
+  const work = parts.guide + parts.refine + parts.chains + parts.gradient;
   return {
     description:
       'C-ISIR-DISIR (K = 10, L = 10, refine 50 steps) vs IWAE-10 step on the MNIST VAE (batch 100, guide IWAE-10 DReG), ' +
@@ -70,5 +88,6 @@ export async function cisirSuite(repeats: number): Promise<CisirResult> {
     ratio: pairedRatio(t.cisirDisir, t.iwae10),
     meanRatio: round(meanMs(t.cisirDisir.rounds) / meanMs(t.iwae10.rounds)),
     chains: { iterations: mean('iterations'), meetingMean: mean('meetingMean'), meetingMax: mean('meetingMax'), capped: mean('capped') },
+    work: { iwae10: 30, cisirDisir: round(work), parts, ratio: round(work / 30) },
   };
 }

@@ -222,6 +222,10 @@ export function runCoupledChains<A extends unknown[]>(
     // How often an ISIR step left the kept particle for a fresh one: low means the guide rarely
     // proposes anything as good as where the chain sits, hence slow meeting.
     isirMoveRate: isirSteps > 0 ? isirMoves / isirSteps : NaN,
+    // The work per datapoint, in particle evaluations of the model: forward ones by the chains, and
+    // those the gradient differentiates (every particle of every state the estimate sums over).
+    chainEvaluations: evaluations / total - before.cost,
+    gradientEvaluations: contributions.reduce((sum, c) => sum + c.coefficients.size, 0) / total,
     // The share of the chains' batched evaluations that ran as compiled programs (docs/compile.md).
     compiledEvaluations: evaluationsRun > 0 ? ((iterationCompiler?.replays ?? 0) - replaysBefore) / evaluationsRun : 0,
     // Meeting-time histogram (pairs per bin; capped pairs are counted in stats.capped instead).
