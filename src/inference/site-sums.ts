@@ -18,7 +18,7 @@ export interface SiteSumTerm {
  */
 export function siteSum(terms: readonly SiteSumTerm[]): tf.Tensor {
   if (terms.length === 0) return tf.scalar(0);
-  if (fused(SITE_SUM_KERNEL) && terms.every((t) => t.tensor.dtype === 'float32')) {
+  if (fused(SITE_SUM_KERNEL, terms.reduce((n, t) => n + t.tensor.size, 0)) && terms.every((t) => t.tensor.dtype === 'float32')) {
     return fusedSiteSum(terms.map((t) => t.tensor), terms.map((t) => t.axes), terms.map((t) => t.coefficient));
   }
   const shapes = terms.map((t) => t.tensor.shape);

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as dist from '../../src/dsl/distributions/index.js';
 import { siteSum } from '../../src/inference/site-sums.js';
 import { ready, setBackend } from '../../src/runtime/backend.js';
-import { fused, useFusedKernels } from '../../src/runtime/fused/index.js';
+import { FUSED_MAX_ELEMENTS, fused, useFusedKernels } from '../../src/runtime/fused/index.js';
 import { ChunkedRandomSource, Stream } from '../../src/runtime/rng.js';
 
 /**
@@ -99,5 +99,13 @@ describe.each(['wasm', 'cpu'] as const)('fused kernels on %s', (backend) => {
     const both = await tf.profile(() => void tf.dispose(tf.grads((a, b, c) => tf.sum(dist.normal(b!, c!).logProb(a!)))([x, loc, scale])));
     expect(both.kernels.filter((k) => k.name.startsWith('RouletteNormalLogDensity')).map((k) => k.name)).toEqual(['RouletteNormalLogDensityLS', 'RouletteNormalLogDensityLSGrad']);
     tf.dispose([x, loc, scale]);
+  });
+
+  it('large operands take the composite ops (native vectorised kernels beat a scalar loop there)', async () => {
+    const x = seq([FUSED_MAX_ELEMENTS + 1], 1);
+    const names = (await tf.profile(() => void tf.dispose(dist.normal(0, 1).logProb(x)))).kernels.map((k) => k.name);
+    expect(names.some((n) => n.startsWith('Roulette'))).toBe(false);
+    expect(names.length).toBeGreaterThan(1);
+    x.dispose();
   });
 });

@@ -29,11 +29,9 @@ const inputNames = (p: NormalInputs): string[] => ['x', ...(p.loc ? ['loc'] : []
 type Attrs = Readonly<Record<string, unknown>>;
 const num = (attrs: Attrs, key: string): number => attrs[key] as number;
 
-/** Reads parameters per output element: from an input through its broadcast map, or a constant. */
-function reader(values: ArrayLike<number> | undefined, map: Int32Array | null, constant: number): (i: number) => number {
-  if (!values) return () => constant;
-  return map ? (i) => values[map[i]!]! : (i) => values[i]!;
-}
+/** Element i of `values` read through its broadcast map (null: the same shape), or `constant` without values. */
+const at = (values: ArrayLike<number> | undefined, map: Int32Array | null, i: number, constant: number): number =>
+  values ? values[map ? map[i]! : i]! : constant;
 
 function defineLogDensity(p: NormalInputs): void {
   const names = inputNames(p);
@@ -42,41 +40,46 @@ function defineLogDensity(p: NormalInputs): void {
   defineFusedKernel({
     name: normalLogDensityKernelName(p),
     outputShapes: (shapes) => [broadcastAll(shapes)],
-    run(ins, outs, inShapes, outShapes, attrs) {
-      const out = outs[0]!;
+    prepare(inShapes, outShapes, attrs) {
       const shape = outShapes[0]!;
-      const x = reader(ins[0], indexMap(inShapes[0]!, shape), 0);
-      const loc = reader(locAt < 0 ? undefined : ins[locAt], locAt < 0 ? null : indexMap(inShapes[locAt]!, shape), num(attrs, 'loc'));
-      const scale = reader(scaleAt < 0 ? undefined : ins[scaleAt], scaleAt < 0 ? null : indexMap(inShapes[scaleAt]!, shape), num(attrs, 'scale'));
-      for (let i = 0; i < out.length; i++) {
-        const s = scale(i);
-        const z = (x(i) - loc(i)) / s;
-        out[i] = -0.5 * z * z - Math.log(s) - HALF_LOG_2PI;
-      }
+      const [mx, mLoc, mScale] = [indexMap(inShapes[0]!, shape), locAt < 0 ? null : indexMap(inShapes[locAt]!, shape), scaleAt < 0 ? null : indexMap(inShapes[scaleAt]!, shape)];
+      const [locConstant, scaleConstant] = [num(attrs, 'loc'), num(attrs, 'scale')];
+      return (ins, outs) => {
+        const out = outs[0]!;
+        const x = ins[0]!;
+        const [loc, scale] = [locAt < 0 ? undefined : ins[locAt], scaleAt < 0 ? undefined : ins[scaleAt]];
+        for (let i = 0; i < out.length; i++) {
+          const s = at(scale, mScale, i, scaleConstant);
+          const z = (x[mx ? mx[i]! : i]! - at(loc, mLoc, i, locConstant)) / s;
+          out[i] = -0.5 * z * z - Math.log(s) - HALF_LOG_2PI;
+        }
+      };
     },
   });
   // Inputs dy, then the forward's; outputs the gradient of each forward input, in its shape.
   defineFusedKernel({
     name: gradName(p),
     outputShapes: (shapes) => shapes.slice(1).map((s) => [...s]),
-    run(ins, outs, inShapes, _outShapes, attrs) {
+    prepare(inShapes, _outShapes, attrs) {
       const shape = inShapes[0]!; // dy has the forward output's shape
-      const dy = ins[0]!;
-      const maps = inShapes.slice(1).map((s) => indexMap(s, shape));
-      for (const o of outs) o.fill(0);
-      const x = reader(ins[1], maps[0]!, 0);
-      const loc = reader(locAt < 0 ? undefined : ins[1 + locAt], locAt < 0 ? null : maps[locAt]!, num(attrs, 'loc'));
-      const scale = reader(scaleAt < 0 ? undefined : ins[1 + scaleAt], scaleAt < 0 ? null : maps[scaleAt]!, num(attrs, 'scale'));
-      const [dx, dLoc, dScale] = [outs[0]!, locAt < 0 ? undefined : outs[locAt], scaleAt < 0 ? undefined : outs[scaleAt]];
+      const maps = inShapes.slice(1).map((sh) => indexMap(sh, shape));
       const [mx, mLoc, mScale] = [maps[0]!, locAt < 0 ? null : maps[locAt]!, scaleAt < 0 ? null : maps[scaleAt]!];
-      for (let i = 0; i < dy.length; i++) {
-        const s = scale(i);
-        const z = (x(i) - loc(i)) / s;
-        const g = (dy[i]! * z) / s;
-        dx[mx ? mx[i]! : i]! -= g;
-        if (dLoc) dLoc[mLoc ? mLoc[i]! : i]! += g;
-        if (dScale) dScale[mScale ? mScale[i]! : i]! += (dy[i]! * (z * z - 1)) / s;
-      }
+      const [locConstant, scaleConstant] = [num(attrs, 'loc'), num(attrs, 'scale')];
+      return (ins, outs) => {
+        const dy = ins[0]!;
+        const x = ins[1]!;
+        const [loc, scale] = [locAt < 0 ? undefined : ins[1 + locAt], scaleAt < 0 ? undefined : ins[1 + scaleAt]];
+        for (const o of outs) o.fill(0);
+        const [dx, dLoc, dScale] = [outs[0]!, locAt < 0 ? undefined : outs[locAt], scaleAt < 0 ? undefined : outs[scaleAt]];
+        for (let i = 0; i < dy.length; i++) {
+          const s = at(scale, mScale, i, scaleConstant);
+          const z = (x[mx ? mx[i]! : i]! - at(loc, mLoc, i, locConstant)) / s;
+          const g = (dy[i]! * z) / s;
+          dx[mx ? mx[i]! : i]! -= g;
+          if (dLoc) dLoc[mLoc ? mLoc[i]! : i]! += g;
+          if (dScale) dScale[mScale ? mScale[i]! : i]! += (dy[i]! * (z * z - 1)) / s;
+        }
+      };
     },
   });
   tf.registerGradient({
@@ -105,13 +108,14 @@ export const NORMAL_DRAW_KERNEL = 'RouletteNormalDraw';
 defineFusedKernel({
   name: NORMAL_DRAW_KERNEL,
   outputShapes: (shapes) => [broadcastAll(shapes)],
-  run(ins, outs, inShapes, outShapes) {
-    const out = outs[0]!;
+  prepare(inShapes, outShapes) {
     const shape = outShapes[0]!;
-    const loc = reader(ins[0], indexMap(inShapes[0]!, shape), 0);
-    const scale = reader(ins[1], indexMap(inShapes[1]!, shape), 1);
-    const eps = reader(ins[2], indexMap(inShapes[2]!, shape), 0);
-    for (let i = 0; i < out.length; i++) out[i] = loc(i) + scale(i) * eps(i);
+    const [mLoc, mScale, mEps] = inShapes.map((sh) => indexMap(sh, shape)) as [Int32Array | null, Int32Array | null, Int32Array | null];
+    return (ins, outs) => {
+      const out = outs[0]!;
+      const [loc, scale, eps] = ins as [ArrayLike<number>, ArrayLike<number>, ArrayLike<number>];
+      for (let i = 0; i < out.length; i++) out[i] = at(loc, mLoc, i, 0) + at(scale, mScale, i, 1) * at(eps, mEps, i, 0);
+    };
   },
 });
 
@@ -119,19 +123,19 @@ defineFusedKernel({
 defineFusedKernel({
   name: `${NORMAL_DRAW_KERNEL}Grad`,
   outputShapes: (_shapes, attrs) => [[...(attrs['locShape'] as number[])], [...(attrs['scaleShape'] as number[])]],
-  run(ins, outs, inShapes, outShapes) {
+  prepare(inShapes, outShapes) {
     const shape = inShapes[0]!;
-    const dy = ins[0]!;
-    const eps = reader(ins[1], indexMap(inShapes[1]!, shape), 0);
-    const [dLoc, dScale] = outs as [Float32Array, Float32Array];
-    const mLoc = indexMap(outShapes[0]!, shape);
-    const mScale = indexMap(outShapes[1]!, shape);
-    dLoc.fill(0);
-    dScale.fill(0);
-    for (let i = 0; i < dy.length; i++) {
-      dLoc[mLoc ? mLoc[i]! : i]! += dy[i]!;
-      dScale[mScale ? mScale[i]! : i]! += dy[i]! * eps(i);
-    }
+    const [mEps, mLoc, mScale] = [indexMap(inShapes[1]!, shape), indexMap(outShapes[0]!, shape), indexMap(outShapes[1]!, shape)];
+    return (ins, outs) => {
+      const [dy, eps] = ins as [ArrayLike<number>, ArrayLike<number>];
+      const [dLoc, dScale] = outs as [Float32Array, Float32Array];
+      dLoc.fill(0);
+      dScale.fill(0);
+      for (let i = 0; i < dy.length; i++) {
+        dLoc[mLoc ? mLoc[i]! : i]! += dy[i]!;
+        dScale[mScale ? mScale[i]! : i]! += dy[i]! * at(eps, mEps, i, 0);
+      }
+    };
   },
 });
 

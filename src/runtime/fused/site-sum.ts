@@ -18,9 +18,17 @@ function partShape(shape: readonly number[], axes: readonly number[]): number[] 
   return shape.filter((_, d) => !axes.includes(d));
 }
 
-/** For each element of `shape`, the flat index of its part (the element with the summed axes dropped). */
-function partIndex(shape: readonly number[], axes: readonly number[]): Int32Array | null {
+/**
+ * How an element of a term of `shape` finds its part (the element with the summed axes dropped): none
+ * to sum (null); summed trailing axes, so parts are contiguous blocks of `inner` elements; or a flat
+ * index per element.
+ */
+type ToPart = null | { readonly inner: number } | Int32Array;
+
+function toPart(shape: readonly number[], axes: readonly number[]): ToPart {
   if (axes.length === 0) return null;
+  const sorted = [...axes].sort((a, b) => a - b);
+  if (sorted.every((a, k) => a === shape.length - sorted.length + k)) return { inner: sizeOf(shape.slice(shape.length - sorted.length)) };
   const part = partShape(shape, axes);
   const partStrides = stridesOf(part);
   // The stride of each dim of `shape` in the part (0 for a summed axis).
@@ -44,6 +52,36 @@ function partIndex(shape: readonly number[], axes: readonly number[]): Int32Arra
   return index;
 }
 
+/** part = the term summed over its axes. */
+function sumToPart(t: ArrayLike<number>, how: Exclude<ToPart, null>, part: Float64Array): void {
+  part.fill(0);
+  if (how instanceof Int32Array) {
+    for (let e = 0; e < t.length; e++) part[how[e]!]! += t[e]!;
+    return;
+  }
+  const inner = how.inner;
+  for (let p = 0, e = 0; p < part.length; p++) {
+    let sum = 0;
+    for (const end = e + inner; e < end; e++) sum += t[e]!;
+    part[p] = sum;
+  }
+}
+
+/** g = c * part spread back over the term's elements. */
+function spreadPart(part: ArrayLike<number>, how: ToPart, c: number, g: Float32Array): void {
+  if (how === null) {
+    for (let e = 0; e < g.length; e++) g[e] = c * part[e]!;
+  } else if (how instanceof Int32Array) {
+    for (let e = 0; e < g.length; e++) g[e] = c * part[how[e]!]!;
+  } else {
+    const inner = how.inner;
+    for (let p = 0, e = 0; e < g.length; p++) {
+      const v = c * part[p]!;
+      for (const end = e + inner; e < end; e++) g[e] = v;
+    }
+  }
+}
+
 function partShapes(shapes: readonly (readonly number[])[], attrs: Attrs): number[][] {
   const axes = axesOf(attrs);
   return shapes.map((s, i) => partShape(s, axes[i]!));
@@ -52,21 +90,25 @@ function partShapes(shapes: readonly (readonly number[])[], attrs: Attrs): numbe
 defineFusedKernel({
   name: SITE_SUM_KERNEL,
   outputShapes: (shapes, attrs) => [broadcastAll(partShapes(shapes, attrs))],
-  run(ins, outs, inShapes, outShapes, attrs) {
-    const out = outs[0]!;
+  prepare(inShapes, outShapes, attrs) {
     const shape = outShapes[0]!;
-    const axes = axesOf(attrs);
     const coefficients = coefficientsOf(attrs);
-    out.fill(0);
-    ins.forEach((t, i) => {
-      const parts = partShapes([inShapes[i]!], { axes: [axes[i]!] })[0]!;
-      const part = new Float64Array(sizeOf(parts));
-      const toPart = partIndex(inShapes[i]!, axes[i]!);
-      for (let e = 0; e < t.length; e++) part[toPart ? toPart[e]! : e]! += t[e]!;
-      const map = indexMap(parts, shape);
-      const c = coefficients[i]!;
-      for (let j = 0; j < out.length; j++) out[j]! += c * part[map ? map[j]! : j]!;
+    const terms = partShapes(inShapes, attrs).map((part, i) => {
+      const how = toPart(inShapes[i]!, axesOf(attrs)[i]!);
+      return { how, buffer: how ? new Float64Array(sizeOf(part)) : undefined, map: indexMap(part, shape), c: coefficients[i]! };
     });
+    return (ins, outs) => {
+      const out = outs[0]!;
+      out.fill(0);
+      terms.forEach(({ how, buffer, map, c }, i) => {
+        let part: ArrayLike<number> = ins[i]!;
+        if (how && buffer) {
+          sumToPart(part, how, buffer);
+          part = buffer;
+        }
+        for (let j = 0; j < out.length; j++) out[j]! += c * part[map ? map[j]! : j]!;
+      });
+    };
   },
 });
 
@@ -74,20 +116,27 @@ defineFusedKernel({
 defineFusedKernel({
   name: `${SITE_SUM_KERNEL}Grad`,
   outputShapes: (_shapes, attrs) => (attrs['shapes'] as number[][]).map((s) => [...s]),
-  run(ins, outs, inShapes, outShapes, attrs) {
-    const dy = ins[0]!;
+  prepare(inShapes, outShapes, attrs) {
     const shape = inShapes[0]!;
-    const axes = axesOf(attrs);
     const coefficients = coefficientsOf(attrs);
-    outs.forEach((g, i) => {
-      const parts = partShape(outShapes[i]!, axes[i]!);
-      const part = new Float64Array(sizeOf(parts));
-      const map = indexMap(parts, shape);
-      for (let j = 0; j < dy.length; j++) part[map ? map[j]! : j]! += dy[j]!;
-      const c = coefficients[i]!;
-      const toPart = partIndex(outShapes[i]!, axes[i]!);
-      for (let e = 0; e < g.length; e++) g[e] = c * part[toPart ? toPart[e]! : e]!;
+    const terms = outShapes.map((termShape, i) => {
+      const part = partShape(termShape, axesOf(attrs)[i]!);
+      const map = indexMap(part, shape);
+      return { how: toPart(termShape, axesOf(attrs)[i]!), map, buffer: map ? new Float64Array(sizeOf(part)) : undefined, c: coefficients[i]! };
     });
+    return (ins, outs) => {
+      const dy = ins[0]!;
+      terms.forEach(({ how, map, buffer, c }, i) => {
+        // d/dpart = dy summed over the axes the part was broadcast along.
+        let dPart: ArrayLike<number> = dy;
+        if (map && buffer) {
+          buffer.fill(0);
+          for (let j = 0; j < dy.length; j++) buffer[map[j]!]! += dy[j]!;
+          dPart = buffer;
+        }
+        spreadPart(dPart, how, c, outs[i]!);
+      });
+    };
   },
 });
 

@@ -22,10 +22,9 @@ export function kernelImpl(spec: KernelSpec): Impl {
   const fusedForm = fusedKernel(spec.kernel);
   if (fusedForm) {
     // roulette's own fused kernels (src/runtime/fused) run the same loop compiled as eagerly.
-    const inShapes = spec.inputs.map((o) => o.shape);
-    const outShapes = spec.outputs.map((o) => o.shape);
     if (spec.outputs.some((o) => o.dtype !== 'float32')) throw new Unsupported(spec.kernel, 'a non-float32 output');
-    return { run: (ins, outs) => fusedForm.run(ins, outs as Float32Array[], inShapes, outShapes, spec.attrs) };
+    const run = fusedForm.prepare(spec.inputs.map((o) => o.shape), spec.outputs.map((o) => o.shape), spec.attrs);
+    return { run: (ins, outs) => run(ins, outs as Float32Array[]) };
   }
   const builder = BUILDERS.get(spec.kernel);
   if (!builder) throw new Unsupported(spec.kernel);
