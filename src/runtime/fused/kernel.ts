@@ -6,8 +6,9 @@ import { sameShape } from '../shapes.js';
  * Fused kernels: a formula that tfjs would run as a chain of small kernels (and tape, clone and
  * differentiate op by op) written once as a loop over float32 arrays, and registered as one tfjs kernel
  * on the backends whose memory we can address (wasm, cpu), with its gradient as one more kernel. The same
- * `run` is the kernel's compiled form (src/runtime/compile/kernels), so a captured step replays it too.
- * Other backends (WebGL, tfjs-node) keep the composite tfjs ops: callers ask `fused(name)` first.
+ * prepared loop is the kernel's compiled form (src/runtime/compile/kernels), so a captured step replays it.
+ * Other backends (WebGL, tfjs-node), and large operands, keep the composite tfjs ops: callers ask
+ * `fused(name, elements)` first.
  */
 export interface FusedKernel {
   readonly name: string;
