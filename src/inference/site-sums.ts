@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { ownGradients, reducedTo, spreadOver } from '../runtime/broadcast-gradient.js';
-import { fused } from '../runtime/fused/kernel.js';
+import { fused, rowElements } from '../runtime/fused/kernel.js';
 import { fusedSiteSum, SITE_SUM_KERNEL } from '../runtime/fused/site-sum.js';
 
 /** One site's part of a sum: its tensor, the axes summed out, and its coefficient (a sign, a 1 / scale). */
@@ -18,7 +18,7 @@ export interface SiteSumTerm {
  */
 export function siteSum(terms: readonly SiteSumTerm[]): tf.Tensor {
   if (terms.length === 0) return tf.scalar(0);
-  if (fused(SITE_SUM_KERNEL, terms.reduce((n, t) => n + t.tensor.size, 0)) && terms.every((t) => t.tensor.dtype === 'float32')) {
+  if (fused(SITE_SUM_KERNEL, rowElements(terms.map((t) => t.tensor))) && terms.every((t) => t.tensor.dtype === 'float32')) {
     return fusedSiteSum(terms.map((t) => t.tensor), terms.map((t) => t.axes), terms.map((t) => t.coefficient));
   }
   const shapes = terms.map((t) => t.tensor.shape);

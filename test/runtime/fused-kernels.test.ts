@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as dist from '../../src/dsl/distributions/index.js';
 import { siteSum } from '../../src/inference/site-sums.js';
 import { ready, setBackend } from '../../src/runtime/backend.js';
-import { FUSED_MAX_ELEMENTS, fused, useFusedKernels } from '../../src/runtime/fused/index.js';
+import { FUSED_MAX_ROW_ELEMENTS, fused, useFusedKernels } from '../../src/runtime/fused/index.js';
 import { ChunkedRandomSource, Stream } from '../../src/runtime/rng.js';
 
 /**
@@ -101,11 +101,18 @@ describe.each(['wasm', 'cpu'] as const)('fused kernels on %s', (backend) => {
     tf.dispose([x, loc, scale]);
   });
 
-  it('large operands take the composite ops (native vectorised kernels beat a scalar loop there)', async () => {
-    const x = seq([FUSED_MAX_ELEMENTS + 1], 1);
-    const names = (await tf.profile(() => void tf.dispose(dist.normal(0, 1).logProb(x)))).kernels.map((k) => k.name);
-    expect(names.some((n) => n.startsWith('Roulette'))).toBe(false);
-    expect(names.length).toBeGreaterThan(1);
-    x.dispose();
+  it('long rows take the composite ops (native vectorised kernels beat a scalar loop there); many rows do not', async () => {
+    const kernelsOf = async (shape: number[]): Promise<string[]> => {
+      const x = seq(shape, 1);
+      const names = (await tf.profile(() => void tf.dispose(dist.normal(0, 1).logProb(x)))).kernels.map((k) => k.name);
+      x.dispose();
+      return names;
+    };
+    const long = await kernelsOf([2, FUSED_MAX_ROW_ELEMENTS + 1]);
+    expect(long.some((n) => n.startsWith('Roulette'))).toBe(false);
+    expect(long.length).toBeGreaterThan(1);
+    // The leading dim holds the particles: how many a chunk holds must not change the path (or the last bit).
+    expect(await kernelsOf([5000, 3])).toEqual(['RouletteNormalLogDensity']);
+    expect(await kernelsOf([7, 3])).toEqual(['RouletteNormalLogDensity']);
   });
 });

@@ -3,7 +3,7 @@ import { ownGradients, reducedTo } from '../../runtime/broadcast-gradient.js';
 import { real } from '../../runtime/constraints.js';
 import type { RandomSource } from '../../runtime/rng.js';
 import { LOG_2PI } from '../math/special.js';
-import { fused } from '../../runtime/fused/kernel.js';
+import { fused, rowElements } from '../../runtime/fused/kernel.js';
 import { fusedNormalDraw, fusedNormalLogDensity, NORMAL_DRAW_KERNEL, normalLogDensityKernelName } from '../../runtime/fused/normal.js';
 import { toParam } from './args.js';
 import { DistributionBase } from './base.js';
@@ -26,7 +26,7 @@ interface ConstantParams {
  * normal's log density is three kernels.
  */
 function normalLogDensity(x: tf.Tensor, loc: tf.Tensor, scale: tf.Tensor, constant: ConstantParams): tf.Tensor {
-  if (fused(normalLogDensityKernelName({ loc: constant.loc === undefined, scale: constant.scale === undefined }), x.size + loc.size + scale.size)) {
+  if (fused(normalLogDensityKernelName({ loc: constant.loc === undefined, scale: constant.scale === undefined }), rowElements([x, loc, scale]))) {
     return fusedNormalLogDensity(x, loc, scale, constant);
   }
   const fixedScale = constant.scale;
@@ -59,7 +59,7 @@ function normalLogDensity(x: tf.Tensor, loc: tf.Tensor, scale: tf.Tensor, consta
  * with a gradient for the noise as well.
  */
 function reparameterisedDraw(loc: tf.Tensor, scale: tf.Tensor, eps: tf.Tensor): tf.Tensor {
-  if (fused(NORMAL_DRAW_KERNEL, loc.size + scale.size + eps.size)) return fusedNormalDraw(loc, scale, eps);
+  if (fused(NORMAL_DRAW_KERNEL, rowElements([loc, scale, eps]))) return fusedNormalDraw(loc, scale, eps);
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [l, s] = args as [tf.Tensor, tf.Tensor];
     (args[2] as tf.GradSaveFunc)([eps]);

@@ -1,3 +1,3 @@
-export { FUSED_MAX_ELEMENTS, fused, fusedKernel, useFusedKernels, type FusedKernel } from './kernel.js';
+export { FUSED_MAX_ROW_ELEMENTS, fused, fusedKernel, rowElements, useFusedKernels, type FusedKernel } from './kernel.js';
 export { fusedNormalDraw, fusedNormalLogDensity } from './normal.js';
 export { fusedSiteSum } from './site-sum.js';

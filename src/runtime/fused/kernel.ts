@@ -7,8 +7,8 @@ import { sameShape } from '../shapes.js';
  * differentiate op by op) written once as a loop over float32 arrays, and registered as one tfjs kernel
  * on the backends whose memory we can address (wasm, cpu), with its gradient as one more kernel. The same
  * prepared loop is the kernel's compiled form (src/runtime/compile/kernels), so a captured step replays it.
- * Other backends (WebGL, tfjs-node), and large operands, keep the composite tfjs ops: callers ask
- * `fused(name, elements)` first.
+ * Other backends (WebGL, tfjs-node), and operands with long rows, keep the composite tfjs ops: callers
+ * ask `fused(name, rowElements(operands))` first.
  */
 export interface FusedKernel {
   readonly name: string;
@@ -50,18 +50,25 @@ export function useFusedKernels(on: boolean): void {
 }
 
 /**
- * Operands up to this many elements go to the fused kernels. They save dispatch, which is the whole cost
- * of small tensors; their scalar JS loops lose to the native vectorised kernels (and to the compiled
- * programs' own loops) on large ones: a VAE's 5 x 100 x 784 likelihood sum took 0.9 ms fused.
+ * Operands up to this many elements per row of their leading dim, in all, go to the fused kernels. They
+ * save dispatch, which is the whole cost of small tensors; their scalar JS loops lose to the native
+ * vectorised kernels on large rows (a VAE's 5 x 100 x 784 likelihood sum took 0.9 ms fused). Rows, not
+ * sizes: the leading dim holds the particles, and the choice (so the last bit of a result) must not
+ * depend on how many particles a chunk holds.
  */
-export const FUSED_MAX_ELEMENTS = 4096;
+export const FUSED_MAX_ROW_ELEMENTS = 1024;
+
+/** Elements per row of the leading dim, summed over `tensors` (a scalar counts 1). */
+export function rowElements(tensors: readonly tf.Tensor[]): number {
+  return tensors.reduce((n, t) => n + (t.rank > 0 && t.shape[0]! > 0 ? t.size / t.shape[0]! : t.size), 0);
+}
 
 /**
- * Whether fused kernel `name` runs on the active backend for operands of `elements` elements in all
- * (else the caller builds the composite ops).
+ * Whether fused kernel `name` runs on the active backend for operands of `elements` row elements in
+ * all (`rowElements`); else the caller builds the composite ops.
  */
 export function fused(name: string, elements = 0): boolean {
-  return enabled && elements <= FUSED_MAX_ELEMENTS && tf.getKernel(name, tf.getBackend()) !== undefined;
+  return enabled && elements <= FUSED_MAX_ROW_ELEMENTS && tf.getKernel(name, tf.getBackend()) !== undefined;
 }
 
 /** The fused kernels by name (the compiler builds their compiled forms from these). */
