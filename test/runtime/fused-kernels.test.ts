@@ -88,6 +88,10 @@ describe.each(['wasm', 'cpu'] as const)('fused kernels on %s', (backend) => {
     const inputs = shapes.map((s, i) => seq(s, i));
     expectAgree(bothWays((...ts) => siteSum(ts.map((tensor, i) => ({ tensor, axes: axes[i]!, coefficient: coefficients[i]! }))), inputs));
     tf.dispose(inputs);
+    // A summed axis that is not trailing (the parts are not contiguous blocks).
+    const inner = [seq([2, 3, 4], 1), seq([2, 4], 2)];
+    expectAgree(bothWays((a, b) => siteSum([{ tensor: a!, axes: [1], coefficient: 1 }, { tensor: b!, axes: [], coefficient: -0.5 }]), inner));
+    tf.dispose(inner);
   });
 
   it('a log density is one kernel, and its gradient one more (besides the saved inputs)', async () => {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { sizeOf, stridesOf } from '../compile/kernels/types.js';
+import { sizeOf, stridedIndex, stridesOf } from '../compile/kernels/types.js';
 import { broadcastAll, defineFusedKernel, indexMap, runFused } from './kernel.js';
 
 /**
@@ -35,21 +35,7 @@ function toPart(shape: readonly number[], axes: readonly number[]): ToPart {
   const strides: number[] = [];
   let k = 0;
   for (let d = 0; d < shape.length; d++) strides.push(axes.includes(d) ? 0 : partStrides[k++]!);
-  const n = sizeOf(shape);
-  const index = new Int32Array(n);
-  const counter = new Array<number>(shape.length).fill(0);
-  let flat = 0;
-  for (let i = 0; i < n; i++) {
-    index[i] = flat;
-    for (let d = shape.length - 1; d >= 0; d--) {
-      counter[d]!++;
-      flat += strides[d]!;
-      if (counter[d]! < shape[d]!) break;
-      flat -= strides[d]! * counter[d]!;
-      counter[d] = 0;
-    }
-  }
-  return index;
+  return stridedIndex(shape, strides);
 }
 
 /** part = the term summed over its axes. */

@@ -56,12 +56,16 @@ export function stridesOf(shape: readonly number[]): number[] {
  * onto it (numpy rules: right-aligned, size-1 dims repeat).
  */
 export function broadcastIndex(shape: readonly number[], outShape: readonly number[]): Int32Array {
-  const n = sizeOf(outShape);
-  const index = new Int32Array(n);
-  const rank = outShape.length;
-  const offset = rank - shape.length;
+  const offset = outShape.length - shape.length;
   const inStrides = stridesOf(shape);
-  const strides = outShape.map((_, d) => (d < offset || shape[d - offset] === 1 ? 0 : inStrides[d - offset]!));
+  return stridedIndex(outShape, outShape.map((_, d) => (d < offset || shape[d - offset] === 1 ? 0 : inStrides[d - offset]!)));
+}
+
+/** For each element of `shape` (row-major), the flat index sum_d i_d * strides[d]. */
+export function stridedIndex(shape: readonly number[], strides: readonly number[]): Int32Array {
+  const n = sizeOf(shape);
+  const index = new Int32Array(n);
+  const rank = shape.length;
   const counter = new Array<number>(rank).fill(0);
   let flat = 0;
   for (let i = 0; i < n; i++) {
@@ -69,7 +73,7 @@ export function broadcastIndex(shape: readonly number[], outShape: readonly numb
     for (let d = rank - 1; d >= 0; d--) {
       counter[d]!++;
       flat += strides[d]!;
-      if (counter[d]! < outShape[d]!) break;
+      if (counter[d]! < shape[d]!) break;
       flat -= strides[d]! * counter[d]!;
       counter[d] = 0;
     }
